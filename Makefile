@@ -1,0 +1,37 @@
+# Tanji — the two commands a fresh machine needs are `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: run test lint bench install clean catalogues
+
+$(STAMP): pyproject.toml constraints.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[test]'
+	touch $(STAMP)
+
+install: $(STAMP) catalogues
+
+# Compile the gettext catalogues (.po → .mo); the .mo files are build products.
+catalogues: $(STAMP)
+	$(BIN)/python -m tanji.tools.catalogues compile
+
+run: install
+	$(BIN)/tanji tour
+
+test: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/python -m pytest
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+bench: install
+	$(BIN)/python -m benchmarks.bench_engine
+
+clean:
+	rm -rf $(VENV) build *.egg-info

@@ -1,0 +1,5 @@
+"""Allow ``python -m tanji``."""
+
+from tanji.cli.app import main
+
+main()

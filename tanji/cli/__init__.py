@@ -1,0 +1,1 @@
+"""The ``tanji`` command line: thin commands over the domain services."""

@@ -1,0 +1,1 @@
+"""Emission factors: the resolver interface and, for now, the cited seed table."""

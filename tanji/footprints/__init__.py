@@ -1,0 +1,1 @@
+"""Product footprints: the model file enterprises write, and (later) stored studies."""
