@@ -10,7 +10,7 @@ import typer
 from rich.console import Console
 
 from tanji.cli.errors import handles_errors
-from tanji.cli.render import print_summary
+from tanji.cli.render import print_catalogue, print_summary
 from tanji.core.i18n import _
 from tanji.footprints import service
 
@@ -42,7 +42,16 @@ def register(app: typer.Typer) -> None:
                 "--cutoff", min=0.0, max=1.0, help=_("Hide tree branches below this share.")
             ),
         ] = 0.01,
+        catalogue: Annotated[
+            bool,
+            typer.Option(
+                "--catalogue", help=_("Print the footprint per unit of every product in the model.")
+            ),
+        ] = False,
     ) -> None:
+        if catalogue:
+            print_catalogue(Console(), service.catalogue_file(path), as_json=as_json)
+            return
         result = service.calculate_file(
             path, iterations=mc, seed=seed, depth=depth, tree_cutoff=cutoff
         )

@@ -187,3 +187,32 @@ def _tree(node: TreeNode, total: float) -> Tree:
 
 def print_summary(console: Console, result: Result) -> None:
     console.print(summary(result))
+
+
+def print_catalogue(console: Console, items, *, as_json: bool = False) -> None:
+    """Every product's footprint per unit, as a table or JSON."""
+    if as_json:
+        rows = [
+            {
+                "product": i.product,
+                "process": i.process,
+                "unit": i.unit,
+                "kgCO2e_per_unit": i.per_unit,
+            }
+            for i in items
+        ]
+        console.print_json(data=rows)
+        return
+    table = Table(title=_("Footprint of every product (one transposed solve)"))
+    table.add_column(_("Product"))
+    table.add_column(_("Name"))
+    table.add_column(_("kg CO2e per unit"), justify="right")
+    table.add_column(_("Unit"))
+    for item in items:
+        table.add_row(
+            escape(item.product),
+            escape(item.name),
+            number(item.per_unit),
+            escape(item.unit),
+        )
+    console.print(table)

@@ -121,7 +121,8 @@ class BuiltSystem:
 
     @property
     def labels(self) -> list[str]:
-        return [a.id if a.kind == "factor" else f"{a.id}/{a.product}" for a in self.activities]
+        """Names of the columns for error messages: the process id (or factor id)."""
+        return [a.id for a in self.activities]
 
 
 class _Uncertain:

@@ -498,3 +498,37 @@ def _monte_carlo(built: BuiltSystem, iterations: int, seed: int):
             )
     ranking.sort(key=lambda item: (-abs(item.correlation), item.parameter))
     return statistics, tuple(ranking)
+
+
+@dataclass(frozen=True)
+class ProductFootprint:
+    """The footprint of one unit of a product of the system (kg CO2e per ``unit``)."""
+
+    product: str
+    process: str
+    name: str
+    unit: str
+    per_unit: float
+
+
+def product_footprints(system: ProductSystem) -> tuple[ProductFootprint, ...]:
+    """Every product's footprint per unit from one factorisation and one transposed solve.
+
+    This is how a whole catalogue is re-calculated at once: Aᵀ y = (cB)ᵀ gives y, the
+    footprint of one unit of every product, so no demand needs its own solve.
+    """
+    built = build(system)
+    check_loops(built.matrices.technosphere, labels=built.labels)
+    factorization = factorize(built.matrices.technosphere, labels=built.labels)
+    per_unit = factorization.solve_transposed(built.matrices.characterized_intervention())
+    return tuple(
+        ProductFootprint(
+            product=activity.product,
+            process=activity.id,
+            name=activity.name,
+            unit=activity.unit,
+            per_unit=float(per_unit[activity.index]),
+        )
+        for activity in built.activities
+        if activity.kind == "process"
+    )

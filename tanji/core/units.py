@@ -55,7 +55,7 @@ def parse_unit(text: str) -> pint.Quantity:
         quantity = ureg.parse_expression(_normalise(text))
     except (pint.errors.UndefinedUnitError, pint.errors.DefinitionSyntaxError) as exc:
         raise InvalidInput(_("Unknown unit '{unit}'.").format(unit=text)) from exc
-    except (SyntaxError, TypeError, ValueError, AttributeError, KeyError) as exc:
+    except (AssertionError, SyntaxError, TypeError, ValueError, AttributeError, KeyError) as exc:
         raise InvalidInput(_("Cannot read the unit '{unit}'.").format(unit=text)) from exc
     if not isinstance(quantity, ureg.Quantity):
         quantity = ureg.Quantity(quantity, "dimensionless")
@@ -96,7 +96,9 @@ _NAMED_DIMENSIONS = {
 
 @lru_cache(maxsize=16384)
 def _factor(source: str, target: str) -> float:
-    return float(parse_unit(source).to(parse_unit(target)).magnitude)
+    # Divide the quantities (not just their units) so that scaled targets such as 万Nm3 work.
+    ratio = parse_unit(source) / parse_unit(target)
+    return float(ratio.to("dimensionless").magnitude)
 
 
 def conversion_factor(source: str, target: str, *, loc: Loc = ()) -> float:

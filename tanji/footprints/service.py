@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from tanji.core.build import build
-from tanji.core.results import Result, calculate
+from tanji.core.results import ProductFootprint, Result, calculate, product_footprints
 from tanji.core.solvers import check_loops
 from tanji.factors.resolve import FactorResolver, SeedTable
 from tanji.footprints import modelfile
@@ -40,3 +40,10 @@ def calculate_file(
 
 def model_schema() -> dict[str, Any]:
     return modelfile.json_schema()
+
+
+def catalogue_file(
+    path: Path, *, resolver: FactorResolver | None = None
+) -> tuple[ProductFootprint, ...]:
+    """The footprint per unit of every product in a model file, from one solve."""
+    return product_footprints(modelfile.load(path, resolver or SeedTable()))
