@@ -1,10 +1,12 @@
 """Configuration from ``TANJI_*`` environment variables, with embedded defaults.
 
 Only the faces (command line, web) read settings; everything below them takes plain
-arguments.
+arguments. The embedded default is an SQLite file in the data directory.
 """
 
 from __future__ import annotations
+
+from pathlib import Path
 
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -13,3 +15,12 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="TANJI_", extra="ignore")
 
     lang: str = "zh_CN"  # interface language: zh_CN (default) or en
+    data_dir: Path = Path("var")  # where the SQLite file and generated files live
+    database_url: str | None = None  # e.g. postgresql+psycopg://user@host/tanji
+
+    @property
+    def url(self) -> str:
+        """The database URL: TANJI_DATABASE_URL, else ``<data_dir>/tanji.db`` (SQLite)."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'tanji.db').as_posix()}"

@@ -41,7 +41,11 @@ def create_app() -> typer.Typer:
     def version() -> None:
         from tanji.core.version import ENGINE_VERSION
 
-        typer.echo(f"tanji {__version__} (engine {ENGINE_VERSION})")
+        typer.echo(
+            _("tanji {version} (engine {engine})").format(
+                version=__version__, engine=ENGINE_VERSION
+            )
+        )
 
     @app.command("tour", help=_("A short tour: validate and calculate a shipped example."))
     def tour() -> None:
@@ -62,8 +66,22 @@ def examples_dir() -> Path:
     return Path(str(files("tanji") / "data" / "examples"))
 
 
+def _lang_option(args: list[str]) -> str | None:
+    """The value of ``--lang`` in ``args``, if any (``--lang en`` or ``--lang=en``)."""
+    for index, arg in enumerate(args):
+        if arg == "--":
+            break
+        if arg == "--lang" and index + 1 < len(args):
+            return args[index + 1]
+        if arg.startswith("--lang="):
+            return arg.partition("=")[2]
+    return None
+
+
 def main(argv: list[str] | None = None) -> None:
+    args = argv if argv is not None else sys.argv[1:]
     settings = Settings()
-    set_language(settings.lang)
+    # Help texts are translated when the app is built, so --lang must be known before.
+    set_language(_lang_option(args) or settings.lang)
     app = create_app()
-    app(args=argv if argv is not None else sys.argv[1:], prog_name="tanji")
+    app(args=args, prog_name="tanji")

@@ -24,8 +24,9 @@ stderr = Console(stderr=True, highlight=False, soft_wrap=True)
 def report(error: TanjiError) -> None:
     """Print an error as one line per problem, with the path of the offending field."""
     lines = error.lines() if isinstance(error, ModelError) else [str(error)]
+    label = escape(_("error"))
     for line in lines:
-        stderr.print(f"[bold red]{escape(_('error'))}:[/] {escape(line)}", highlight=False)
+        stderr.print(f"[bold red]{label}:[/] {escape(line)}", highlight=False)
 
 
 def handles_errors(command: Callable[P, R]) -> Callable[P, R]:

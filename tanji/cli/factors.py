@@ -13,8 +13,27 @@ from tanji.cli.errors import handles_errors
 from tanji.cli.render import number
 from tanji.core.errors import NotFound
 from tanji.core.gwp import gwp_table
-from tanji.core.i18n import _, current_language
+from tanji.core.i18n import N_, _, current_language
 from tanji.factors.resolve import SeedTable
+
+# Values of the seed and GWP tables → English labels, marked here and translated on display.
+ORIGIN_NAMES = {
+    "fossil": N_("fossil"),
+    "biogenic": N_("biogenic"),
+    "dluc": N_("direct land-use change"),
+}
+VARIANT_NAMES = {"fossil": N_("fossil"), "non-fossil": N_("non-fossil")}
+FACTOR_BOUNDARIES = {
+    "life-cycle": N_("life cycle"),
+    "cradle-to-gate": N_("cradle-to-gate"),
+    "gate-to-gate": N_("gate-to-gate"),
+    "combustion": N_("combustion only"),
+}
+
+
+def data_label(names: dict[str, str], value: str) -> str:
+    """``value`` from a data table in the current language; unknown values stay as they are."""
+    return _(names[value]) if value in names else value
 
 
 def register(app: typer.Typer) -> None:
@@ -49,8 +68,8 @@ def register(app: typer.Typer) -> None:
             (_("Name"), f"{record.name_zh} / {record.name_en}"),
             (_("Unit"), record.factor.unit),
             (_("Composition"), "; ".join(f"{g.gas}={g.amount:g}" for g in record.factor.gases)),
-            (_("Origin"), record.factor.gases[0].origin.value),
-            (_("Boundary"), record.boundary),
+            (_("Origin"), data_label(ORIGIN_NAMES, record.factor.gases[0].origin.value)),
+            (_("Boundary"), data_label(FACTOR_BOUNDARIES, record.boundary)),
             (_("Geography"), record.geography),
             (_("Year"), str(record.year or "")),
             (_("Source"), f"{record.document}, {record.table}"),
@@ -72,7 +91,9 @@ def register(app: typer.Typer) -> None:
         table.add_column(_("Variant"))
         table.add_column("GWP100", justify="right")
         for (gas, variant), value in sorted(table_data.values.items()):
-            table.add_row(table_data.names.get(gas, gas), variant, number(value, 6))
+            table.add_row(
+                table_data.names.get(gas, gas), data_label(VARIANT_NAMES, variant), number(value, 6)
+            )
         Console().print(table)
 
     app.add_typer(factors, name="factors")

@@ -11,15 +11,23 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.tree import Tree
 
-from tanji.core.i18n import _, current_language
+from tanji.core.allocation import method_label
+from tanji.core.i18n import N_, _, current_language, ngettext
+from tanji.core.quality import level_label
 from tanji.core.results import Result, TreeNode
 
+# Slugs of the model file → English labels, marked here and translated on display.
 STAGE_NAMES = {
-    "raw-material-acquisition": "raw material acquisition",
-    "production": "production",
-    "distribution": "distribution",
-    "use": "use",
-    "end-of-life": "end of life",
+    "raw-material-acquisition": N_("raw material acquisition"),
+    "production": N_("production"),
+    "distribution": N_("distribution"),
+    "use": N_("use"),
+    "end-of-life": N_("end of life"),
+}
+BOUNDARY_NAMES = {
+    "cradle-to-gate": N_("cradle-to-gate"),
+    "cradle-to-grave": N_("cradle-to-grave"),
+    "gate-to-gate": N_("gate-to-gate"),
 }
 
 
@@ -46,7 +54,13 @@ def _locale() -> str:
 
 
 def stage_name(stage: str) -> str:
-    return _(STAGE_NAMES.get(stage, stage))
+    """A life-cycle stage slug in the current language (unknown slugs stay as they are)."""
+    return _(STAGE_NAMES[stage]) if stage in STAGE_NAMES else stage
+
+
+def boundary_name(boundary: str) -> str:
+    """A system-boundary slug in the current language (unknown slugs stay as they are)."""
+    return _(BOUNDARY_NAMES[boundary]) if boundary in BOUNDARY_NAMES else boundary
 
 
 def summary(result: Result, *, top: int = 10) -> Group:
@@ -57,8 +71,9 @@ def summary(result: Result, *, top: int = 10) -> Group:
     per = _("kg CO2e per {unit}").format(unit=unit)
     head = Table.grid(padding=(0, 2))
     head.add_row(_("Product"), escape(name))
-    head.add_row(_("Declared unit"), escape(unit))
-    head.add_row(_("Boundary"), escape(meta.get("boundary", "")))
+    functional = meta.get("unit_kind") == "functional"
+    head.add_row(_("Functional unit") if functional else _("Declared unit"), escape(unit))
+    head.add_row(_("Boundary"), escape(boundary_name(meta.get("boundary", ""))))
     head.add_row(_("GWP set"), result.gwp_set + " GWP100")
     head.add_row(_("Carbon footprint"), f"[bold green]{number(result.total)}[/] {escape(per)}")
     parts: list = [Panel(head, title=_("Product carbon footprint"), expand=False)]
@@ -122,18 +137,18 @@ def _quality_table(result: Result) -> Table:
         quality = result.quality
         table.add_row(
             _("Data quality rating (1 best – 5 worst)"),
-            f"{number(quality.overall, 3)} ({_(quality.level)})",
+            f"{number(quality.overall, 3)} ({level_label(quality.level)})",
         )
         table.add_row(_("Footprint covered by quality scores"), percent(quality.coverage))
     cut = result.cutoffs
     table.add_row(_("Declared cut-offs"), percent(cut.declared_total))
     for problem in cut.problems:
-        table.add_row(f"[red]{escape(_('Cut-off problem'))}[/]", escape(problem))
+        table.add_row("[red]" + escape(_("Cut-off problem")) + "[/]", escape(problem))
     for allocation in result.allocation:
         shares = ", ".join(f"{k} {percent(v)}" for k, v in allocation["shares"].items())
         table.add_row(
             escape(_("Allocation in {process}").format(process=allocation["process"])),
-            escape(f"{_(allocation['method'])}: {shares}"),
+            escape(f"{method_label(allocation['method'])}: {shares}"),
         )
     return table
 
@@ -167,14 +182,19 @@ def _uncertainty_table(result: Result) -> Table:
 def _tree(node: TreeNode, total: float) -> Tree:
     def label(item: TreeNode) -> str:
         share = percent(item.footprint / total) if total else "–"
-        loop = f" [yellow]({escape(_('loop'))})[/]" if item.loop else ""
-        more = f" [dim]+{item.truncated} {escape(_('smaller inputs'))}[/]" if item.truncated else ""
+        loop = " [yellow](" + escape(_("loop")) + ")[/]" if item.loop else ""
+        more = ""
+        if item.truncated:
+            hidden = ngettext(
+                "+{count} smaller input", "+{count} smaller inputs", item.truncated
+            ).format(count=item.truncated)
+            more = f" [dim]{escape(hidden)}[/]"
         return (
             f"{escape(item.name)} — {number(item.amount)} {escape(item.unit)}: "
             f"[bold]{number(item.footprint)}[/] kg CO2e ({share}){loop}{more}"
         )
 
-    tree = Tree(f"[bold]{escape(_('Supply chain'))}[/]")
+    tree = Tree("[bold]" + escape(_("Supply chain")) + "[/]")
 
     def grow(branch: Tree, item: TreeNode) -> None:
         child = branch.add(label(item))

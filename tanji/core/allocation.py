@@ -9,12 +9,26 @@ avoid (handled where the matrices are built).
 from __future__ import annotations
 
 from tanji.core.errors import InvalidInput, UnitMismatch
-from tanji.core.i18n import _
+from tanji.core.i18n import N_, _
 from tanji.core.model import Allocation, Output, Process
 from tanji.core.units import is_mass, parse_unit
 
 _PROPERTY = {Allocation.MASS: "mass", Allocation.ENERGY: "energy", Allocation.ECONOMIC: "price"}
+# The method slugs stay in model files and results; people read these labels.
+METHOD_LABELS = {
+    Allocation.MASS: N_("mass allocation"),
+    Allocation.ENERGY: N_("energy allocation"),
+    Allocation.ECONOMIC: N_("economic allocation"),
+    Allocation.SHARES: N_("allocation by declared shares"),
+    Allocation.SYSTEM_EXPANSION: N_("system expansion (substitution)"),
+}
 _SHARE_TOLERANCE = 1e-6
+
+
+def method_label(method: str) -> str:
+    """The allocation method ``method`` (a slug such as ``mass``) in the current language."""
+    label = METHOD_LABELS.get(method)  # StrEnum keys also match their plain-string values
+    return _(label) if label else method
 
 
 def shares(process: Process) -> tuple[float, ...]:
@@ -84,8 +98,8 @@ def _basis(process: Process, index: int, output: Output, key: str) -> float:
         if key == "mass" and is_mass(output.unit):
             return float(amount.to("kg").magnitude)
         raise InvalidInput(
-            _("Output '{output}' needs a '{key}' property for {method} allocation.").format(
-                output=output.id, key=key, method=process.allocation
+            _("Output '{output}' needs a '{key}' property for {method}.").format(
+                output=output.id, key=key, method=method_label(process.allocation or "")
             ),
             loc=loc,
         )

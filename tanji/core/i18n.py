@@ -56,7 +56,21 @@ def gettext(message: str) -> str:
 
 
 def ngettext(singular: str, plural: str, n: int) -> str:
+    """Translate a message whose wording depends on the count ``n``."""
     return _catalogue(_current.get()).ngettext(singular, plural, n)
+
+
+def N_(message: str) -> str:
+    """Mark ``message`` for extraction only; it is translated later, through a variable.
+
+    Use it where a string is defined (a table of labels) and call ``_()`` where it is shown.
+    """
+    return message
+
+
+def reload_catalogues() -> None:
+    """Forget the loaded catalogues, so freshly compiled ``.mo`` files are read (tools, tests)."""
+    _catalogues.clear()
 
 
 _ = gettext

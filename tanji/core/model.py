@@ -105,6 +105,8 @@ class Factor:
     quality: Pedigree | None = None
     uncertainty: Uncertainty | None = None
     release: str | None = None  # the factor-database release it came from
+    version: int | None = None  # the factor's version in that database
+    resolution: str = ""  # which rule chose this factor (region and year fallbacks)
 
 
 @dataclass(frozen=True)

@@ -14,11 +14,25 @@ from dataclasses import dataclass
 from functools import lru_cache
 from importlib.resources import files
 
+from tanji.core.i18n import N_, _
 from tanji.core.model import Pedigree
 
 INDICATORS = ("reliability", "completeness", "temporal", "geographical", "technological")
 # Overall rating bands after the EU PEF data quality rating (Recommendation 2021/2279).
 _BANDS = ((1.5, "excellent"), (2.0, "very-good"), (3.0, "good"), (4.0, "fair"))
+# The level slugs stay in results (JSON); people read these labels, translated on display.
+LEVEL_LABELS = {
+    "excellent": N_("excellent"),
+    "very-good": N_("very good"),
+    "good": N_("good"),
+    "fair": N_("fair"),
+    "poor": N_("poor"),
+}
+
+
+def level_label(level: str) -> str:
+    """The rating band ``level`` (a slug such as ``very-good``) in the current language."""
+    return _(LEVEL_LABELS.get(level, level))
 
 
 @lru_cache(maxsize=1)

@@ -412,6 +412,8 @@ def _factors_used(built: BuiltSystem) -> tuple[dict[str, Any], ...]:
             "gases": {g.gas: g.amount for g in factor.gases},
             "source": factor.source,
             "release": factor.release,
+            "version": factor.version,
+            "resolution": factor.resolution,
         }
     return tuple(seen[key] for key in sorted(seen))
 

@@ -13,7 +13,7 @@ from importlib.resources import files
 import pint
 
 from tanji.core.errors import InvalidInput, Loc, UnitMismatch
-from tanji.core.i18n import _
+from tanji.core.i18n import N_, _
 
 # Chinese statistics write 万 (10⁴) and 亿 (10⁸) before units: 万kWh, 万t, 亿Nm3.
 _CJK_MULTIPLIERS = {"万": "10000 * ", "亿": "100000000 * "}
@@ -76,21 +76,22 @@ def dimension_name(text: str) -> str:
     for name, dim in _NAMED_DIMENSIONS.items():
         if dims == registry().get_dimensionality(dim):
             return name
-    return str(dims) or "dimensionless"
+    return str(dims) or N_("dimensionless")
 
 
+# Keys are English names, translated where a message shows them (see conversion_factor).
 _NAMED_DIMENSIONS = {
-    "mass": "[mass]",
-    "energy": "[energy]",
-    "volume": "[volume]",
-    "normal volume": "[normal_volume]",
-    "area": "[area]",
-    "length": "[length]",
-    "freight transport": "[mass] * [length]",
-    "pieces": "[piece]",
-    "time": "[time]",
-    "power": "[power]",
-    "peak power": "[peak_power]",
+    N_("mass"): "[mass]",
+    N_("energy"): "[energy]",
+    N_("volume"): "[volume]",
+    N_("normal volume"): "[normal_volume]",
+    N_("area"): "[area]",
+    N_("length"): "[length]",
+    N_("freight transport"): "[mass] * [length]",
+    N_("pieces"): "[piece]",
+    N_("time"): "[time]",
+    N_("power"): "[power]",
+    N_("peak power"): "[peak_power]",
 }
 
 
@@ -115,8 +116,8 @@ def conversion_factor(source: str, target: str, *, loc: Loc = ()) -> float:
             _("Unit '{source}' cannot convert to '{target}' ({sdim} vs {tdim}).").format(
                 source=source,
                 target=target,
-                sdim=dimension_name(source),
-                tdim=dimension_name(target),
+                sdim=_(dimension_name(source)),
+                tdim=_(dimension_name(target)),
             ),
             loc=loc,
         ) from None

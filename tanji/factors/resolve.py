@@ -22,11 +22,22 @@ from tanji.core.units import check_unit
 
 @dataclass(frozen=True)
 class FactorRef:
-    """What a model asks for: a slug, with the context a smarter resolver may use."""
+    """What a model asks for: an exact ``slug``, or a ``flow`` to pick the best factor of.
 
-    slug: str
+    ``unit`` (the input's unit), ``geography`` and ``year`` guide the choice among the
+    factors of a flow: the resolver falls back along the region tree and to the nearest
+    year, and records which rule chose the factor.
+    """
+
+    slug: str | None = None
+    flow: str | None = None
+    unit: str | None = None
     geography: str | None = None
     year: int | None = None
+
+    @property
+    def key(self) -> str:
+        return self.slug or self.flow or ""
 
 
 class FactorResolver(Protocol):
@@ -82,7 +93,7 @@ def read_seed_table(path: Path | None = None) -> dict[str, SeedRecord]:
     with source.open(encoding="utf-8", newline="") as handle:
         for line, row in enumerate(csv.DictReader(handle), start=2):
             slug = (row.get("slug") or "").strip()
-            where: Loc = (f"seed.csv line {line}",)
+            where: Loc = (_("seed.csv line {line}").format(line=line),)
             if not slug:
                 raise InvalidInput(_("A factor row has no slug."), loc=(*where, "slug"))
             if slug in records:
@@ -145,12 +156,35 @@ class SeedTable:
         self.records = records if records is not None else _default_table()
 
     def resolve(self, ref: FactorRef, *, loc: Loc = ()) -> Factor:
-        record = self.records.get(ref.slug)
+        record = self.records.get(ref.key)
         if record is None:
             raise UnknownReference(
                 _("Unknown factor '{slug}'; `tanji factors list` shows the known ones.").format(
-                    slug=ref.slug
+                    slug=ref.key
                 ),
                 loc=loc,
             )
         return record.factor
+
+
+@lru_cache(maxsize=1)
+def region_parents() -> dict[str, str]:
+    """Each region's parent (province → regional grid → CN → GLO), from regions.csv."""
+    path = files("tanji") / "data" / "regions.csv"
+    with path.open(encoding="utf-8", newline="") as handle:
+        return {row["code"]: row["parent"] for row in csv.DictReader(handle) if row["parent"]}
+
+
+def region_chain(geography: str | None) -> list[str]:
+    """``CN-SX`` → [CN-SX, CN-NORTH, CN, GLO]; an unknown code falls back to its country."""
+    if not geography:
+        return ["CN", "GLO"]
+    parents = region_parents()
+    chain = [geography]
+    if geography not in parents and "-" in geography:
+        chain.append(geography.split("-")[0])
+    while chain[-1] in parents and parents[chain[-1]] not in chain:
+        chain.append(parents[chain[-1]])
+    if chain[-1] != "GLO":
+        chain.append("GLO")
+    return chain

@@ -19,16 +19,19 @@ from pydantic import (
     AfterValidator,
     BaseModel,
     ConfigDict,
+    Discriminator,
     Field,
+    Tag,
     ValidationError,
     field_validator,
     model_validator,
 )
+from pydantic_core import PydanticKnownError
 
 from tanji.core import model as core
 from tanji.core.errors import InvalidInput, Loc, TanjiError, format_loc
 from tanji.core.gwp import SETS
-from tanji.core.i18n import _, current_language
+from tanji.core.i18n import N_, _, current_language, ngettext
 from tanji.core.units import conversion_factor, parse_unit
 from tanji.factors.resolve import FactorRef, FactorResolver, SeedTable
 
@@ -38,7 +41,10 @@ Score = Annotated[int, Field(ge=1, le=5)]
 
 
 class Spec(BaseModel):
-    model_config = ConfigDict(extra="forbid", populate_by_name=True, frozen=True)
+    # Infinite or NaN amounts would pass the sign checks and poison the solve.
+    model_config = ConfigDict(
+        extra="forbid", populate_by_name=True, frozen=True, allow_inf_nan=False
+    )
 
 
 class Names(Spec):
@@ -170,8 +176,24 @@ class InlineFactor(Spec):
     uncertainty: UncertaintySpec | None = None
 
 
+# A factor is an id or an inline factor. The discriminator validates only the branch the
+# file uses, so errors read ``factor.source``, not one error per union member; the tags,
+# which no field can be named, are dropped from error paths by :func:`validate`.
+_FACTOR_TAGS = ("factor id", "inline factor")
+
+
+def _factor_kind(value: Any) -> str:
+    return _FACTOR_TAGS[1] if isinstance(value, dict | InlineFactor) else _FACTOR_TAGS[0]
+
+
+FactorChoice = Annotated[
+    Annotated[Slug, Tag(_FACTOR_TAGS[0])] | Annotated[InlineFactor, Tag(_FACTOR_TAGS[1])],
+    Discriminator(_factor_kind),
+]
+
+
 class AvoidedSpec(Spec):
-    factor: Slug | InlineFactor | None = None
+    factor: FactorChoice | None = None
     from_: Slug | None = Field(None, alias="from")
 
     @model_validator(mode="after")
@@ -205,7 +227,7 @@ class InputSpec(Spec):
     amount: float = Field(ge=0)
     unit: UnitText
     from_: Slug | None = Field(None, alias="from", description="Process or product id")
-    factor: Slug | InlineFactor | None = None
+    factor: FactorChoice | None = None
     data: core.DataKind = core.DataKind.PRIMARY
     quality: Quality | None = None
     uncertainty: UncertaintySpec | None = None
@@ -286,7 +308,10 @@ class ModelError(InvalidInput):
 
     def lines(self) -> list[str]:
         prefix = f"{self.source}: " if self.source else ""
-        return [f"{prefix}{format_loc(loc)}: {message}" for loc, message in self.problems]
+        return [
+            f"{prefix}{format_loc(loc)}: {message}" if loc else f"{prefix}{message}"
+            for loc, message in self.problems
+        ]
 
 
 def json_schema() -> dict[str, Any]:
@@ -297,13 +322,39 @@ def json_schema() -> dict[str, Any]:
     return schema
 
 
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """A safe loader that refuses a key given twice in one mapping.
+
+    Plain YAML keeps the last value silently, so a pasted line could change a footprint
+    without any warning.
+    """
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: set[Any] = set()
+        for key_node, _value in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                continue
+            key = self.construct_object(key_node, deep=deep)
+            if isinstance(key, list | dict):
+                continue  # unhashable; the base constructor reports it
+            if key in seen:
+                raise yaml.constructor.ConstructorError(
+                    None,
+                    None,
+                    _("the key '{key}' is given twice").format(key=key),
+                    key_node.start_mark,
+                )
+            seen.add(key)
+        return super().construct_mapping(node, deep=deep)
+
+
 def parse_text(text: str, *, name: str = "model") -> dict[str, Any]:
     """Parse YAML or JSON text; a syntax error names the line and column."""
     try:
-        data = yaml.safe_load(text)
+        data = yaml.load(text, Loader=_UniqueKeyLoader)  # a SafeLoader: no Python objects
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark
-        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        where = _position(mark.line + 1, mark.column + 1) if mark else ""
         problem = (exc.problem or str(exc)).strip()
         raise ModelError(
             [((where,), _("YAML syntax error: {problem}.").format(problem=problem))], source=name
@@ -324,18 +375,89 @@ def validate(data: dict[str, Any], *, name: str = "model") -> ModelFile:
     try:
         return ModelFile.model_validate(data)
     except ValidationError as exc:
-        problems = [(tuple(error["loc"]), _friendly(error)) for error in exc.errors()]
+        problems = [
+            (tuple(part for part in error["loc"] if part not in _FACTOR_TAGS), _friendly(error))
+            for error in exc.errors()
+        ]
         raise ModelError(problems, source=name) from None
 
 
+def _position(line: int, column: int) -> str:
+    """Where a syntax error is, in place of a field path."""
+    return _("line {line}, column {column}").format(line=line, column=column)
+
+
+# Pydantic's own message templates for errors a model file can meet, marked for
+# translation; a template not listed here (or reworded by a newer pydantic) stays English.
+_PYDANTIC_TEMPLATES = (
+    N_("Input should be greater than {gt}"),
+    N_("Input should be greater than or equal to {ge}"),
+    N_("Input should be less than {lt}"),
+    N_("Input should be less than or equal to {le}"),
+    N_("Input should be a finite number"),
+    N_("Input should be a valid number"),
+    N_("Input should be a valid number, unable to parse string as a number"),
+    N_("Input should be a valid integer"),
+    N_("Input should be a valid integer, unable to parse string as an integer"),
+    N_("Input should be a valid integer, got a number with a fractional part"),
+    N_("Input should be a valid boolean"),
+    N_("Input should be a valid boolean, unable to interpret input"),
+    N_("Input should be a valid string"),
+    N_("String should match pattern '{pattern}'"),
+    N_("Input should be a valid list"),
+    N_("Input should be a valid dictionary"),
+    N_("Input should be a valid dictionary or instance of {class_name}"),
+    N_("Input should be {expected}"),
+    N_("Input should be a valid date"),
+    N_("Input should be a valid date in the format YYYY-MM-DD, {error}"),
+    N_("Input should be a valid date or datetime, {error}"),
+)
+
+
 def _friendly(error: dict[str, Any]) -> str:
+    """The message of one validation error in the current language, when Tanji knows it."""
     kind = error.get("type", "")
+    ctx = dict(error.get("ctx") or {})
     if kind == "extra_forbidden":
         return _("Unknown field; check its spelling against `tanji model schema`.")
     if kind == "missing":
         return _("This field is required.")
+    if kind == "string_too_long":
+        count = int(ctx.get("max_length", 0))
+        return ngettext(
+            "String should have at most {count} character",
+            "String should have at most {count} characters",
+            count,
+        ).format(count=count)
+    if kind == "string_too_short":
+        count = int(ctx.get("min_length", 0))
+        return ngettext(
+            "String should have at least {count} character",
+            "String should have at least {count} characters",
+            count,
+        ).format(count=count)
+    if kind == "too_short":
+        count = int(ctx.get("min_length", 0))
+        return ngettext(
+            "Should have at least {count} item, not {actual}",
+            "Should have at least {count} items, not {actual}",
+            count,
+        ).format(count=count, actual=ctx.get("actual_length", 0))
     message = str(error.get("msg", ""))
-    return message.removeprefix("Value error, ")
+    if kind == "value_error":  # raised by Tanji's validators: already translated
+        return message.removeprefix("Value error, ")
+    try:
+        template = PydanticKnownError(kind, ctx or None).message_template
+    except (KeyError, TypeError, ValueError):
+        return message
+    if template not in _PYDANTIC_TEMPLATES:
+        return message
+    if "expected" in ctx:  # "'a', 'b' or 'c'", joined by pydantic in English
+        ctx["expected"] = str(ctx["expected"]).replace(" or ", _(" or "))
+    try:
+        return _(template).format(**ctx)
+    except (KeyError, IndexError, ValueError):
+        return message
 
 
 def read(path: Path) -> ModelFile:
@@ -353,7 +475,7 @@ def read(path: Path) -> ModelFile:
             raise ModelError(
                 [
                     (
-                        (f"line {exc.lineno}, column {exc.colno}",),
+                        (_position(exc.lineno, exc.colno),),
                         _("JSON syntax error: {problem}.").format(problem=exc.msg),
                     )
                 ],

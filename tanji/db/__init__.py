@@ -1,0 +1,1 @@
+"""Persistence plumbing shared by the domains: base model, engine, sessions, migrations."""

@@ -1,0 +1,8 @@
+"""Import every domain's models so that Base.metadata knows all tables (for Alembic)."""
+
+from __future__ import annotations
+
+from tanji.db.base import Base
+from tanji.factors import models as factor_models  # noqa: F401
+
+metadata = Base.metadata

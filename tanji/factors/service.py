@@ -1,0 +1,487 @@
+"""Factor database operations: import, review, releases, diff, search, history.
+
+Functions take the session first and never commit: the face owns the transaction, so
+an import that fails half way leaves the database as it was.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import and_, func, insert, select, update
+from sqlalchemy.orm import Session
+
+from tanji.core.errors import Conflict, Forbidden, InvalidInput, Loc, NotFound
+from tanji.core.i18n import _
+from tanji.db.base import utcnow
+from tanji.factors.models import (
+    FactorEvent,
+    FactorGas,
+    FactorRecord,
+    FactorRelease,
+    FactorReleaseEntry,
+    FactorStatus,
+)
+from tanji.factors.rows import PEDIGREE, FactorData, RowError, parse_row
+
+_CHUNK = 900  # stays under SQLite's bound-parameter limit
+
+
+class ImportRejected(InvalidInput):
+    """Some rows are bad; nothing was imported. ``problems`` lists (row, column, reason)."""
+
+    def __init__(self, problems: list[tuple[Loc, str]]) -> None:
+        loc, message = problems[0]
+        super().__init__(message, loc=loc)
+        self.problems = problems
+
+    def lines(self) -> list[str]:
+        return [
+            _("row {row}, column '{column}': {reason}").format(
+                row=loc[0], column=loc[1] if len(loc) > 1 else "", reason=message
+            )
+            for loc, message in self.problems
+        ]
+
+
+@dataclass
+class ImportReport:
+    """What an import did; ``skipped`` lists rows left out under ``skip_invalid``."""
+
+    created: int = 0
+    new_versions: int = 0
+    unchanged: int = 0
+    skipped: list[tuple[Loc, str]] = field(default_factory=list)
+
+    @property
+    def written(self) -> int:
+        return self.created + self.new_versions
+
+
+def _chunks(items: Sequence[Any], size: int = _CHUNK) -> Iterable[Sequence[Any]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def parse_rows(
+    rows: Iterable[tuple[int, dict[str, Any]]], *, skip_invalid: bool
+) -> tuple[list[FactorData], list[tuple[Loc, str]]]:
+    """Check every row; all problems are collected, each with its row number."""
+    parsed: list[FactorData] = []
+    problems: list[tuple[Loc, str]] = []
+    seen: dict[str, int] = {}
+    for line, row in rows:
+        try:
+            data = parse_row(row, line)
+        except RowError as exc:
+            problems.append((exc.loc, exc.message))
+            continue
+        if data.slug in seen:
+            problems.append(
+                (
+                    (line, "slug"),
+                    _("Slug '{slug}' appears again (first in row {first}).").format(
+                        slug=data.slug, first=seen[data.slug]
+                    ),
+                )
+            )
+            continue
+        seen[data.slug] = line
+        parsed.append(data)
+    if problems and not skip_invalid:
+        raise ImportRejected(problems)
+    return parsed, problems
+
+
+def import_factors(
+    session: Session,
+    *,
+    rows: Iterable[tuple[int, dict[str, Any]]],
+    actor: str,
+    publish: bool = False,
+    skip_invalid: bool = False,
+) -> ImportReport:
+    """Import template rows as new factors or new versions of existing ones.
+
+    ``publish`` is for curators loading reviewed data (the shipped seed); contributors
+    import drafts, which must pass review before a release can include them.
+    """
+    parsed, problems = parse_rows(rows, skip_invalid=skip_invalid)
+    report = ImportReport(skipped=problems)
+    latest = _latest_versions(session, [data.slug for data in parsed])
+    now = utcnow()
+    status = FactorStatus.PUBLISHED if publish else FactorStatus.DRAFT
+    factor_rows: list[dict[str, Any]] = []
+    gas_rows: list[dict[str, Any]] = []
+    event_rows: list[dict[str, Any]] = []
+    superseded: list[uuid.UUID] = []
+    for data in parsed:
+        previous = latest.get(data.slug)
+        if previous is not None and _fingerprint(previous) == data.fingerprint():
+            report.unchanged += 1
+            continue
+        factor_id = uuid.uuid4()
+        version = previous.version + 1 if previous is not None else 1
+        if previous is None:
+            report.created += 1
+        else:
+            report.new_versions += 1
+            if publish and previous.status == FactorStatus.PUBLISHED:
+                superseded.append(previous.id)
+        factor_rows.append(_record_values(data, factor_id, version, status, actor, now))
+        gas_rows.extend(
+            {"factor_id": factor_id, "position": i, "gas": gas, "amount": amount, "origin": origin}
+            for i, (gas, amount, origin) in enumerate(data.gases)
+        )
+        event_rows.append(
+            {
+                "factor_id": factor_id,
+                "action": "imported-published" if publish else "imported",
+                "actor": actor,
+                "reason": "",
+                "at": now,
+            }
+        )
+    if factor_rows:
+        session.execute(insert(FactorRecord), factor_rows)
+        session.execute(insert(FactorGas), gas_rows)
+        session.execute(insert(FactorEvent), event_rows)
+    for chunk in _chunks(superseded):
+        session.execute(
+            update(FactorRecord)
+            .where(FactorRecord.id.in_(chunk))
+            .values(status=FactorStatus.SUPERSEDED)
+        )
+    session.flush()
+    return report
+
+
+def _record_values(data: FactorData, factor_id, version, status, actor, now) -> dict[str, Any]:
+    published = status == FactorStatus.PUBLISHED
+    return {
+        "id": factor_id,
+        "slug": data.slug,
+        "version": version,
+        "flow": data.flow,
+        "name_zh": data.name_zh,
+        "name_en": data.name_en,
+        "synonyms": data.synonyms,
+        "category": data.category,
+        "unit": data.unit,
+        "dimension": data.dimension,
+        "co2e": data.co2e,
+        "fossil_co2e": data.fossil_co2e,
+        "biogenic_co2e": data.biogenic_co2e,
+        "dluc_co2e": data.dluc_co2e,
+        "boundary": data.boundary,
+        "geography": data.geography,
+        "year": data.year,
+        "valid_from": data.valid_from,
+        "valid_to": data.valid_to,
+        "technology": data.technology,
+        "source_document": data.source_document,
+        "source_table": data.source_table,
+        "source_url": data.source_url,
+        "license": data.license,
+        **{key: data.pedigree.get(key) for key in PEDIGREE},
+        "quality_rating": data.quality_rating,
+        "uncertainty": data.uncertainty,
+        "status": status,
+        "contributor": actor,
+        "reviewer": actor if published else None,
+        "review_note": _("Published by a curator on import.") if published else None,
+        "reviewed_at": now if published else None,
+        "notes": data.notes,
+        "search_text": data.search_text,
+        "created_at": now,
+    }
+
+
+def _fingerprint(record: FactorRecord) -> tuple[Any, ...]:
+    return (
+        record.flow, record.name_zh, record.name_en, record.synonyms, record.category,
+        record.unit, tuple((g.gas, g.amount, g.origin) for g in record.gases), record.boundary,
+        record.geography, record.year, record.valid_from, record.valid_to, record.technology,
+        record.source_document, record.source_table, record.source_url, record.license,
+        tuple(getattr(record, key) for key in PEDIGREE), record.uncertainty, record.notes,
+    )  # fmt: skip
+
+
+def _latest_versions(session: Session, slugs: Sequence[str]) -> dict[str, FactorRecord]:
+    latest: dict[str, FactorRecord] = {}
+    for chunk in _chunks(list(slugs)):
+        newest = (
+            select(FactorRecord.slug, func.max(FactorRecord.version).label("version"))
+            .where(FactorRecord.slug.in_(chunk))
+            .group_by(FactorRecord.slug)
+            .subquery()
+        )
+        query = select(FactorRecord).join(
+            newest,
+            and_(FactorRecord.slug == newest.c.slug, FactorRecord.version == newest.c.version),
+        )
+        for record in session.scalars(query):
+            latest[record.slug] = record
+    return latest
+
+
+# -- reading ------------------------------------------------------------------------------
+
+
+def get_version(session: Session, *, slug: str, version: int | None = None) -> FactorRecord:
+    """A factor version (the latest when ``version`` is None)."""
+    query = select(FactorRecord).where(FactorRecord.slug == slug)
+    if version is not None:
+        query = query.where(FactorRecord.version == version)
+    record = session.scalars(query.order_by(FactorRecord.version.desc()).limit(1)).first()
+    if record is None:
+        raise NotFound(_("No factor '{slug}'.").format(slug=slug), loc=("slug",))
+    return record
+
+
+def get_in_release(session: Session, *, slug: str, release: FactorRelease) -> FactorRecord:
+    record = session.scalars(
+        select(FactorRecord)
+        .join(FactorReleaseEntry, FactorReleaseEntry.factor_id == FactorRecord.id)
+        .where(FactorReleaseEntry.release_id == release.id, FactorReleaseEntry.slug == slug)
+    ).first()
+    if record is None:
+        raise NotFound(
+            _("Factor '{slug}' is not in release {release}.").format(
+                slug=slug, release=release.name
+            ),
+            loc=("slug",),
+        )
+    return record
+
+
+def history(session: Session, *, slug: str) -> list[tuple[FactorRecord, list[FactorEvent]]]:
+    """Every version of a factor with its events, oldest first."""
+    records = list(
+        session.scalars(
+            select(FactorRecord).where(FactorRecord.slug == slug).order_by(FactorRecord.version)
+        )
+    )
+    if not records:
+        raise NotFound(_("No factor '{slug}'.").format(slug=slug), loc=("slug",))
+    events = session.scalars(
+        select(FactorEvent)
+        .where(FactorEvent.factor_id.in_([r.id for r in records]))
+        .order_by(FactorEvent.at, FactorEvent.id)
+    ).all()
+    by_factor: dict[uuid.UUID, list[FactorEvent]] = {}
+    for event in events:
+        by_factor.setdefault(event.factor_id, []).append(event)
+    return [(record, by_factor.get(record.id, [])) for record in records]
+
+
+@dataclass(frozen=True)
+class SearchQuery:
+    """Filters for :func:`search`; text matches slug, names, synonyms and technology."""
+
+    text: str = ""
+    category: str | None = None
+    geography: str | None = None
+    dimension: str | None = None
+    year: int | None = None
+    status: str | None = FactorStatus.PUBLISHED
+    release: str | None = None
+    limit: int = 50
+    offset: int = 0
+
+
+def search(session: Session, query: SearchQuery) -> list[FactorRecord]:
+    """Factors matching every word of the text and every filter, best known first."""
+    statement = select(FactorRecord)
+    if query.release:
+        release = get_release(session, name=query.release)
+        statement = statement.join(
+            FactorReleaseEntry, FactorReleaseEntry.factor_id == FactorRecord.id
+        ).where(FactorReleaseEntry.release_id == release.id)
+    elif query.status:
+        statement = statement.where(FactorRecord.status == query.status)
+    for word in query.text.lower().split():
+        escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        statement = statement.where(FactorRecord.search_text.like(f"%{escaped}%", escape="\\"))
+    if query.category:
+        statement = statement.where(FactorRecord.category == query.category)
+    if query.geography:
+        statement = statement.where(FactorRecord.geography == query.geography)
+    if query.dimension:
+        statement = statement.where(FactorRecord.dimension == query.dimension)
+    if query.year is not None:
+        statement = statement.where(FactorRecord.year == query.year)
+    statement = statement.order_by(FactorRecord.slug, FactorRecord.version.desc())
+    return list(session.scalars(statement.limit(query.limit).offset(query.offset)))
+
+
+# -- review -------------------------------------------------------------------------------
+
+
+def _event(
+    session: Session, record: FactorRecord, action: str, actor: str, reason: str = ""
+) -> None:
+    session.add(
+        FactorEvent(factor_id=record.id, action=action, actor=actor, reason=reason, at=utcnow())
+    )
+
+
+def submit(session: Session, *, slug: str, actor: str) -> FactorRecord:
+    """Send the latest draft (or rejected) version of a factor to review."""
+    record = get_version(session, slug=slug)
+    if record.status not in (FactorStatus.DRAFT, FactorStatus.REJECTED):
+        raise Conflict(
+            _("Factor '{slug}' v{version} is {status}; only drafts can be submitted.").format(
+                slug=slug, version=record.version, status=record.status
+            )
+        )
+    record.status = FactorStatus.IN_REVIEW
+    _event(session, record, "submitted", actor)
+    session.flush()
+    return record
+
+
+def review(
+    session: Session, *, slug: str, actor: str, approve: bool, reason: str = ""
+) -> FactorRecord:
+    """Approve (publish) or reject a submitted factor; a rejection needs a reason.
+
+    The reviewer must not be the contributor: four eyes on every published value.
+    """
+    record = get_version(session, slug=slug)
+    if record.status != FactorStatus.IN_REVIEW:
+        raise Conflict(
+            _("Factor '{slug}' v{version} is {status}, not in review.").format(
+                slug=slug, version=record.version, status=record.status
+            )
+        )
+    if actor == record.contributor:
+        raise Forbidden(_("A contributor cannot review their own factor."))
+    if not approve and not reason.strip():
+        raise InvalidInput(_("Give a reason for the rejection."), loc=("reason",))
+    now = utcnow()
+    if approve:
+        session.execute(
+            update(FactorRecord)
+            .where(FactorRecord.slug == slug, FactorRecord.status == FactorStatus.PUBLISHED)
+            .values(status=FactorStatus.SUPERSEDED)
+        )
+        record.status = FactorStatus.PUBLISHED
+    else:
+        record.status = FactorStatus.REJECTED
+    record.reviewer, record.review_note, record.reviewed_at = actor, reason, now
+    _event(session, record, "approved" if approve else "rejected", actor, reason)
+    session.flush()
+    return record
+
+
+def withdraw(session: Session, *, slug: str, actor: str, reason: str) -> FactorRecord:
+    """Withdraw the published version; releases that hold it keep it (they are immutable)."""
+    if not reason.strip():
+        raise InvalidInput(_("Give a reason for the withdrawal."), loc=("reason",))
+    record = session.scalars(
+        select(FactorRecord).where(
+            FactorRecord.slug == slug, FactorRecord.status == FactorStatus.PUBLISHED
+        )
+    ).first()
+    if record is None:
+        raise NotFound(_("Factor '{slug}' has no published version.").format(slug=slug))
+    record.status = FactorStatus.WITHDRAWN
+    _event(session, record, "withdrawn", actor, reason)
+    session.flush()
+    return record
+
+
+# -- releases -----------------------------------------------------------------------------
+
+
+def get_release(session: Session, *, name: str) -> FactorRelease:
+    release = session.scalars(select(FactorRelease).where(FactorRelease.name == name)).first()
+    if release is None:
+        raise NotFound(_("No factor release '{name}'.").format(name=name), loc=("release",))
+    return release
+
+
+def latest_release(session: Session) -> FactorRelease | None:
+    return session.scalars(
+        select(FactorRelease).order_by(FactorRelease.created_at.desc(), FactorRelease.name.desc())
+    ).first()
+
+
+def list_releases(session: Session) -> list[FactorRelease]:
+    return list(session.scalars(select(FactorRelease).order_by(FactorRelease.created_at)))
+
+
+def create_release(session: Session, *, name: str, actor: str, notes: str = "") -> FactorRelease:
+    """Freeze every published factor version into a new, immutable release."""
+    name = name.strip()
+    if not name or len(name) > 40:
+        raise InvalidInput(_("A release needs a name of 1 to 40 characters."), loc=("name",))
+    if session.scalars(select(FactorRelease.id).where(FactorRelease.name == name)).first():
+        raise Conflict(
+            _("Release '{name}' exists already; releases never change.").format(name=name)
+        )
+    release = FactorRelease(name=name, notes=notes, created_by=actor, created_at=utcnow())
+    session.add(release)
+    session.flush()
+    published = select(FactorRecord.slug, FactorRecord.id).where(
+        FactorRecord.status == FactorStatus.PUBLISHED
+    )
+    rows = [
+        {"release_id": release.id, "slug": slug, "factor_id": factor_id}
+        for slug, factor_id in session.execute(published)
+    ]
+    if not rows:
+        raise InvalidInput(_("There is no published factor to release."), loc=("name",))
+    session.execute(insert(FactorReleaseEntry), rows)
+    release.factor_count = len(rows)
+    session.flush()
+    return release
+
+
+def release_factors(session: Session, *, release: FactorRelease) -> list[FactorRecord]:
+    return list(
+        session.scalars(
+            select(FactorRecord)
+            .join(FactorReleaseEntry, FactorReleaseEntry.factor_id == FactorRecord.id)
+            .where(FactorReleaseEntry.release_id == release.id)
+            .order_by(FactorRecord.slug)
+        )
+    )
+
+
+@dataclass(frozen=True)
+class ChangedFactor:
+    slug: str
+    old: FactorRecord
+    new: FactorRecord
+
+    @property
+    def change(self) -> float | None:
+        """Relative change of the value (kg CO2e per unit, AR6); None from zero."""
+        return (self.new.co2e - self.old.co2e) / self.old.co2e if self.old.co2e else None
+
+
+@dataclass(frozen=True)
+class ReleaseDiff:
+    added: list[FactorRecord]
+    changed: list[ChangedFactor]
+    withdrawn: list[FactorRecord]
+
+
+def diff_releases(session: Session, *, old: str, new: str) -> ReleaseDiff:
+    """Factors added, changed (another version) and withdrawn from ``old`` to ``new``."""
+    before = {r.slug: r for r in release_factors(session, release=get_release(session, name=old))}
+    after = {r.slug: r for r in release_factors(session, release=get_release(session, name=new))}
+    return ReleaseDiff(
+        added=[after[s] for s in sorted(after.keys() - before.keys())],
+        changed=[
+            ChangedFactor(s, before[s], after[s])
+            for s in sorted(before.keys() & after.keys())
+            if before[s].id != after[s].id
+        ],
+        withdrawn=[before[s] for s in sorted(before.keys() - after.keys())],
+    )
