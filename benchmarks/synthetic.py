@@ -3,15 +3,15 @@
 A random sparse matrix is no stand-in for an LCA database: its LU fills in until it is dense.
 Real technosphere matrices are supply chains, so this one is built like one:
 
-* most activities draw on more basic ones (lower in a hidden topological order), some from
-  their own sector's neighbourhood and some from basic materials and energy;
+* purchases go through markets, as in ecoinvent: producers buy from markets of more basic
+  products (lower in a hidden topological order), chosen with a skewed popularity;
 * loops live only inside clusters of a few hundred basic activities (electricity ↔ coal ↔
-  steel ↔ heat), each closed through the cluster's markets;
+  steel ↔ heat), where producers also buy from markets of their own cluster;
 * hubs (regional electricity grids, transport, heat) are inputs to thousands of activities;
 * the activity order is shuffled at the end, as database ids are, so no solver gets the
   triangular order for free.
 
-Input amounts are value shares of the consumer's output at hidden prices spread over orders of
+Input amounts are value shares of the buyer's output at hidden prices spread over orders of
 magnitude (like mixed units); shares in a column sum below one, so every sample is solvable.
 Run ``python -m benchmarks.synthetic`` to print the shape and the LU fill-in.
 """
@@ -30,7 +30,7 @@ from scipy.sparse.linalg import splu
 from tanji.core.matrices import Matrices
 from tanji.core.uncertainty import UncertainValues
 
-# (gas, GWP100 AR6 kg CO2e/kg, share of activities emitting it, typical kg per unit of value)
+# (gas, GWP100 AR6 kg CO2e/kg, share of producers emitting it, typical kg per unit of value)
 GASES: tuple[tuple[str, float, float, float], ...] = (
     ("CO2, fossil", 1.0, 0.55, 1.0),
     ("CO2, land use change", 1.0, 0.04, 0.5),
@@ -60,14 +60,18 @@ class Shape:
     """Size knobs; the defaults give ≈25,000 activities and ≈300,000 stored values in A."""
 
     activities: int = 25_000
+    producers_per_market: float = 4.0
     clusters: int = 12
-    cluster_size: tuple[int, int] = (150, 450)
-    inputs_per_activity: float = 8.0  # mean, besides hubs and the reference output
+    cluster_markets: tuple[int, int] = (30, 70)  # ×(1 + producers) ≈ 150–350 activities
+    loop_share: float = 0.4  # share of a cluster producer's inputs bought inside its cluster
+    inputs_per_producer: float = 14.0  # mean draws before duplicates merge, besides hubs
+    popularity: float = 1.1  # Pareto index of how often a market is bought from
+    price_spread: float = 1.0  # σ of ln(price): how far unit magnitudes spread
     uncertain_share: float = 0.85
     sigma: tuple[float, float] = (0.05, 0.3)
 
 
-QUICK = Shape(activities=2_500, clusters=4, cluster_size=(60, 150))
+QUICK = Shape(activities=2_500, clusters=4, cluster_markets=(15, 30))
 
 
 @dataclass(frozen=True)
@@ -81,35 +85,61 @@ class SyntheticSystem:
     seed: int
 
 
+@dataclass(frozen=True)
+class _Layout:
+    """Markets 0..M-1 in topological order (basic first), then their producers M..n-1."""
+
+    markets: int
+    producer_market: np.ndarray  # the market each producer sells to
+    cluster_starts: np.ndarray  # market index bounds of the looped clusters
+    grids: np.ndarray
+    heat: np.ndarray
+    transport: np.ndarray
+
+    @property
+    def hubs(self) -> np.ndarray:
+        return np.concatenate([self.grids, self.heat, self.transport])
+
+    def cluster_of(self, market: int) -> int:
+        """Index of the cluster holding ``market``, or -1 outside the looped clusters."""
+        c = int(np.searchsorted(self.cluster_starts, market, side="right")) - 1
+        return c if c < len(self.cluster_starts) - 1 else -1
+
+
 @dataclass
 class _Edges:
     rows: list[np.ndarray]
     cols: list[np.ndarray]
     shares: list[np.ndarray]
 
-    def add(self, rows: np.ndarray, col: int, shares: np.ndarray) -> None:
+    def add(self, rows: np.ndarray, col: int | np.ndarray, shares: np.ndarray) -> None:
         self.rows.append(np.asarray(rows, dtype=np.int64))
-        self.cols.append(np.full(len(rows), col, dtype=np.int64))
+        self.cols.append(np.broadcast_to(np.asarray(col, dtype=np.int64), np.shape(rows)))
         self.shares.append(np.asarray(shares, dtype=float))
 
 
 def build(seed: int = 42, shape: Shape | None = None) -> SyntheticSystem:
-    """Build the synthetic system for ``seed``; same seed and shape, same matrices."""
+    """Build the synthetic system for ``seed``; same seed and shape, same matrices.
+
+    Like ecoinvent, every purchase goes through a market: a market (few inputs, many buyers)
+    buys from the producers of its product and from transport; a producer (many inputs, one
+    buyer) buys from markets of more basic products. That bipartite, skewed shape is what keeps
+    the LU of real technosphere matrices sparse.
+    """
     shape = shape or Shape()
     rng = np.random.default_rng(seed)
     n = shape.activities
-    sizes = rng.integers(shape.cluster_size[0], shape.cluster_size[1] + 1, shape.clusters)
-    starts = np.concatenate([[0], np.cumsum(sizes)])
-    basic = int(starts[-1])
+    layout = _layout(rng, shape)
+    popularity = rng.pareto(shape.popularity, layout.markets) + 0.05
+    popularity[layout.hubs] = 0.0  # hubs are bought explicitly below, not by chance
+    cumulative = np.cumsum(popularity)
 
     edges = _Edges([], [], [])
-    grids, heat, transport = _cluster_hubs(rng, starts)
-    for c in range(shape.clusters):
-        _cluster_inputs(rng, edges, starts, c, grids, heat, transport, shape)
-    hub_list = np.concatenate([grids, heat, transport])
-    grid_weight = rng.dirichlet(np.full(grids.size, 0.6))
-    for j in range(basic, n):
-        _regular_inputs(rng, edges, j, basic, grids, grid_weight, heat, transport, shape)
+    _market_inputs(rng, edges, layout)
+    grid_weight = rng.dirichlet(np.full(layout.grids.size, 0.6))
+    for p, market in enumerate(layout.producer_market):
+        picked = _producer_inputs(rng, layout, int(market), cumulative, grid_weight, shape)
+        edges.add(picked, layout.markets + p, rng.lognormal(0.0, 1.0, picked.size))
 
     rows = np.concatenate(edges.rows)
     cols = np.concatenate(edges.cols)
@@ -119,126 +149,135 @@ def build(seed: int = 42, shape: Shape | None = None) -> SyntheticSystem:
     rows, cols = np.divmod(key, n)
     shares = _normalise(rng, cols, shares, n)
 
-    price = rng.lognormal(0.0, 2.0, n)
+    price = rng.lognormal(0.0, shape.price_spread, n)
+    price[layout.markets :] = price[layout.producer_market]  # one product, one price
     output = np.where(rng.random(n) < 0.9, 1.0, rng.choice([0.5, 2.0, 10.0, 1000.0], n))
     inputs = -shares * output[cols] * price[cols] / price[rows]
 
     order = rng.permutation(n)  # shuffled ids: new index of old activity k is order[k]
+    diagonal = np.arange(n)
     technosphere = sparse.csc_matrix(
         (
             np.concatenate([output, inputs]),
-            (order[np.concatenate([np.arange(n), rows])], order[np.concatenate([np.arange(n),
-                                                                                 cols])]),
+            (order[np.concatenate([diagonal, rows])], order[np.concatenate([diagonal, cols])]),
         ),
         shape=(n, n),
     )
     technosphere.sum_duplicates()
     technosphere.sort_indices()
-    intervention = _intervention(rng, n, basic, price, output)
-    intervention = intervention[:, np.argsort(order)]  # columns follow the shuffle
+    basic = np.zeros(n, dtype=bool)
+    basic[: layout.cluster_starts[-1]] = True
+    basic[layout.markets :] = layout.producer_market < layout.cluster_starts[-1]
+    producer = np.arange(n) >= layout.markets
+    intervention = _intervention(rng, n, basic, producer, price, output)
     matrices = Matrices(
         technosphere=technosphere,
-        intervention=sparse.csr_matrix(intervention),
+        intervention=sparse.csr_matrix(intervention[:, np.argsort(order)]),
         characterization=np.array([gwp for _, gwp, _, _ in GASES]),
     )
     return SyntheticSystem(
         matrices=matrices,
         technosphere=lognormal_uncertainty(matrices.technosphere, rng, shape),
         intervention=lognormal_uncertainty(matrices.intervention, rng, shape),
-        hubs=order[hub_list],
+        hubs=order[layout.hubs],
         seed=seed,
     )
 
 
-def _cluster_hubs(
-    rng: np.random.Generator, starts: np.ndarray
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Pick a grid in every cluster, and heat and transport markets in about half of them."""
+def _layout(rng: np.random.Generator, shape: Shape) -> _Layout:
+    """Size the markets and clusters, give producers to markets and place the hubs."""
+    markets = round(shape.activities / (1.0 + shape.producers_per_market))
+    producers = shape.activities - markets
+    counts = np.ones(markets, dtype=np.int64)
+    counts += np.bincount(rng.integers(0, markets, producers - markets), minlength=markets)
+    sizes = rng.integers(shape.cluster_markets[0], shape.cluster_markets[1] + 1, shape.clusters)
+    starts = np.concatenate([[0], np.cumsum(sizes)])
     grids, heat, transport = [], [], []
-    for c in range(len(starts) - 1):
-        members = rng.choice(np.arange(starts[c], starts[c + 1]), size=3, replace=False)
-        grids.append(members[0])
-        if rng.random() < 0.6 or c == 0:
-            heat.append(members[1])
-        if rng.random() < 0.6 or c == 0:
-            transport.append(members[2])
-    return np.array(grids), np.array(heat), np.array(transport)
-
-
-def _cluster_inputs(
-    rng: np.random.Generator,
-    edges: _Edges,
-    starts: np.ndarray,
-    c: int,
-    grids: np.ndarray,
-    heat: np.ndarray,
-    transport: np.ndarray,
-    shape: Shape,
-) -> None:
-    """Inputs of cluster ``c``: mostly upstream members, loops through the cluster's markets.
-
-    A cluster may use hubs of earlier clusters but never of later ones, so loops stay inside.
-    """
-    lo, hi = int(starts[c]), int(starts[c + 1])
-    own = {int(h) for h in np.concatenate([grids, heat, transport]) if lo <= h < hi}
-    earlier_hubs = np.concatenate([grids, heat, transport])
-    earlier_hubs = earlier_hubs[earlier_hubs < lo]
-    for j in range(lo, hi):
-        if j in own:
-            # a market buys from a handful of producers anywhere in its cluster
-            producers = rng.choice(np.arange(lo, hi), size=min(12, hi - lo), replace=False)
-            producers = producers[producers != j]
-            edges.add(producers, j, rng.dirichlet(np.ones(producers.size)))
-            continue
-        count = 1 + rng.poisson(shape.inputs_per_activity * 0.4)
-        upstream = rng.integers(lo, j, count) if j > lo else np.zeros(0, dtype=np.int64)
-        back = rng.integers(lo, hi, rng.binomial(2, 0.03))  # rare back edge: a real loop
-        markets = [h for h in own if rng.random() < 0.7]
-        if earlier_hubs.size and rng.random() < 0.3:
-            markets.append(int(rng.choice(earlier_hubs)))
-        picked = np.concatenate([upstream, back, np.asarray(markets, dtype=np.int64)])
-        picked = picked[picked != j]
-        edges.add(picked, j, rng.lognormal(0.0, 1.0, picked.size))
-
-
-def _regular_inputs(
-    rng: np.random.Generator,
-    edges: _Edges,
-    j: int,
-    basic: int,
-    grids: np.ndarray,
-    grid_weight: np.ndarray,
-    heat: np.ndarray,
-    transport: np.ndarray,
-    shape: Shape,
-) -> None:
-    """Inputs of a manufacturing/service activity: upstream only, plus hubs."""
-    count = rng.poisson(shape.inputs_per_activity)
-    from_basic = rng.random(count) < 0.35
-    nearby = rng.random(count) < 0.5
-    upstream = np.where(
-        from_basic,
-        rng.integers(0, basic, count),
-        np.where(
-            nearby,
-            rng.integers(max(basic, j - 400), j, count) if j > basic else 0,
-            rng.integers(basic, j, count) if j > basic else 0,
-        ),
+    for c in range(shape.clusters):
+        hub = rng.choice(np.arange(starts[c], starts[c + 1]), size=3, replace=False)
+        grids.append(hub[0])
+        if c == 0 or rng.random() < 0.5:
+            heat.append(hub[1])
+        if c == 0 or rng.random() < 0.5:
+            transport.append(hub[2])
+    return _Layout(
+        markets=markets,
+        producer_market=np.repeat(np.arange(markets), counts),
+        cluster_starts=starts,
+        grids=np.array(grids),
+        heat=np.array(heat),
+        transport=np.array(transport),
     )
-    upstream = upstream[(upstream != j) & (upstream < j)]
-    hubs = []
-    if rng.random() < 0.9:
-        hubs.append(int(rng.choice(grids, p=grid_weight)))
-    if rng.random() < 0.8:
-        hubs.extend(rng.choice(transport, size=min(transport.size, 1 + rng.binomial(1, 0.4)),
-                               replace=False).tolist())
-    if rng.random() < 0.3:
-        hubs.append(int(rng.choice(heat)))
-    picked = np.concatenate([upstream, np.asarray(hubs, dtype=np.int64)])
-    edges.add(picked, j, rng.lognormal(0.0, 1.0, picked.size))
 
 
-def _normalise(rng: np.random.Generator, cols: np.ndarray, weights: np.ndarray, n: int) -> np.ndarray:
+def _market_inputs(rng: np.random.Generator, edges: _Edges, layout: _Layout) -> None:
+    """Each market buys its product from its producers, and transport unless it is transport.
+
+    Markets of the first cluster buy only its own transport, so no loop spans clusters.
+    """
+    producers = layout.markets + np.arange(layout.producer_market.size)
+    edges.add(producers, layout.producer_market, rng.lognormal(0.0, 1.0, producers.size))
+    buyers = np.setdiff1d(np.arange(layout.markets), layout.transport)
+    first = layout.transport[layout.transport < layout.cluster_starts[1]]
+    carriers = np.where(
+        buyers < layout.cluster_starts[1],
+        rng.choice(first, buyers.size),
+        rng.choice(layout.transport, buyers.size),
+    )
+    ok = (carriers < buyers) | (buyers < layout.cluster_starts[1])
+    edges.add(carriers[ok], buyers[ok], np.full(int(ok.sum()), 0.05))
+
+
+def _pick(
+    rng: np.random.Generator, cumulative: np.ndarray, lo: int, hi: int, count: int
+) -> np.ndarray:
+    """``count`` markets in [lo, hi), each with probability proportional to its popularity."""
+    if hi <= lo or count == 0:
+        return np.zeros(0, dtype=np.int64)
+    base = cumulative[lo - 1] if lo > 0 else 0.0
+    draws = base + rng.random(count) * (cumulative[hi - 1] - base)
+    return np.clip(np.searchsorted(cumulative, draws, side="right"), lo, hi - 1)
+
+
+def _producer_inputs(
+    rng: np.random.Generator,
+    layout: _Layout,
+    market: int,
+    cumulative: np.ndarray,
+    grid_weight: np.ndarray,
+    shape: Shape,
+) -> np.ndarray:
+    """Markets a producer of ``market``'s product buys from.
+
+    Outside the clusters only more basic markets (lower index), so no loop can form there;
+    inside cluster c also any market of c, closing loops that stay within c.
+    """
+    count = int(rng.poisson(shape.inputs_per_producer))
+    c = layout.cluster_of(market)
+    hubs = layout.hubs
+    if c >= 0:
+        lo, hi = int(layout.cluster_starts[c]), int(layout.cluster_starts[c + 1])
+        inside = int(rng.binomial(count, shape.loop_share))
+        own = hubs[(hubs >= lo) & (hubs < hi)]
+        earlier = _pick(rng, cumulative, 0, lo, count - inside)
+        picked = [earlier, _pick(rng, cumulative, lo, hi, inside), own]
+        allowed = hi  # markets of this and earlier clusters only
+    else:
+        picked = [_pick(rng, cumulative, 0, market, count)]
+        if rng.random() < 0.9:
+            picked.append(rng.choice(layout.grids, size=1, p=grid_weight))
+        if rng.random() < 0.8:
+            picked.append(rng.choice(layout.transport, size=1 + rng.binomial(1, 0.4)))
+        if rng.random() < 0.3:
+            picked.append(rng.choice(layout.heat, size=1))
+        allowed = market
+    chosen = np.unique(np.concatenate(picked).astype(np.int64))
+    return chosen[(chosen < allowed) & (chosen != market)]
+
+
+def _normalise(
+    rng: np.random.Generator, cols: np.ndarray, weights: np.ndarray, n: int
+) -> np.ndarray:
     """Scale each column's weights to a value share in [0.3, 0.9): inputs cost less than output."""
     total = np.bincount(cols, weights=weights, minlength=n)
     target = rng.uniform(0.3, 0.9, n)
@@ -246,13 +285,19 @@ def _normalise(rng: np.random.Generator, cols: np.ndarray, weights: np.ndarray, 
 
 
 def _intervention(
-    rng: np.random.Generator, n: int, basic: int, price: np.ndarray, output: np.ndarray
+    rng: np.random.Generator,
+    n: int,
+    basic: np.ndarray,
+    producer: np.ndarray,
+    price: np.ndarray,
+    output: np.ndarray,
 ) -> sparse.csr_matrix:
-    """kg of each gas per run; basic (energy, materials) activities emit more and more often."""
+    """kg of each gas per run. Producers emit, markets do not; basic ones emit more, more often."""
     rows, cols, values = [], [], []
-    boost = np.where(np.arange(n) < basic, 2.0, 1.0)
+    boost = np.where(basic, 2.0, 1.0)
     for g, (_, _, density, intensity) in enumerate(GASES):
-        emitters = np.flatnonzero(rng.random(n) < np.minimum(1.0, density * boost))
+        chance = np.where(producer, np.minimum(1.0, density * boost), 0.0)
+        emitters = np.flatnonzero(rng.random(n) < chance)
         rows.append(np.full(emitters.size, g))
         cols.append(emitters)
         per_value = intensity * boost[emitters] * rng.lognormal(0.0, 1.5, emitters.size)
@@ -289,7 +334,7 @@ def describe(system: SyntheticSystem) -> dict[str, float]:
     n = a.shape[0]
     _, labels = csgraph.connected_components(a, directed=True, connection="strong")
     loop_sizes = np.bincount(labels)
-    users = np.diff(sparse.csr_matrix(a).indptr)[system.hubs] - 1
+    buyers = np.diff(sparse.csr_matrix(a).indptr)[system.hubs] - 1
     facts: dict[str, float] = {
         "activities": n,
         "nnz_A": a.nnz,
@@ -298,7 +343,8 @@ def describe(system: SyntheticSystem) -> dict[str, float]:
         "loops": int((loop_sizes > 1).sum()),
         "largest_loop": int(loop_sizes.max()),
         "hubs": int(system.hubs.size),
-        "max_hub_users": int(users.max()),
+        "min_hub_buyers": int(buyers.min()),
+        "max_hub_buyers": int(buyers.max()),
         "uncertain_A": int((system.technosphere.kind != 0).sum()),
         "uncertain_B": int((system.intervention.kind != 0).sum()),
     }
@@ -307,10 +353,8 @@ def describe(system: SyntheticSystem) -> dict[str, float]:
         lu = splu(matrix, permc_spec="COLAMD")
         facts[f"splu_{name}_seconds"] = time.perf_counter() - start
         facts[f"fill_{name}"] = (lu.L.nnz + lu.U.nnz - n) / a.nnz
-    demand = np.zeros(n)
-    demand[system.hubs[0]] = 1.0
-    scaling = splu(a.tocsc()).solve(demand)
-    facts["relative_residual"] = float(np.linalg.norm(a @ scaling - demand))
+    scaling = splu(a.tocsc()).solve(np.ones(n))
+    facts["residual"] = float(np.linalg.norm(a @ scaling - 1.0) / np.sqrt(n))
     facts["min_scaling"] = float(scaling.min())
     return facts
 

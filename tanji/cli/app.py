@@ -15,9 +15,11 @@ from tanji.core.i18n import _, set_language
 from tanji.settings import Settings
 
 
-def create_app() -> typer.Typer:
+def create_app(settings: Settings | None = None) -> typer.Typer:
     """Build the command tree; help texts are translated in the current language."""
-    from tanji.cli import factors, footprints
+    from tanji.cli import db, factors, footprints
+
+    settings = settings or Settings()
 
     app = typer.Typer(
         name="tanji",
@@ -51,10 +53,11 @@ def create_app() -> typer.Typer:
     def tour() -> None:
         from tanji.cli.tour import run_tour
 
-        run_tour(Console(), examples_dir())
+        run_tour(Console(), examples_dir(), settings)
 
-    footprints.register(app)
-    factors.register(app)
+    footprints.register(app, settings)
+    factors.register(app, settings)
+    db.register(app, settings)
     return app
 
 
@@ -83,5 +86,5 @@ def main(argv: list[str] | None = None) -> None:
     settings = Settings()
     # Help texts are translated when the app is built, so --lang must be known before.
     set_language(_lang_option(args) or settings.lang)
-    app = create_app()
+    app = create_app(settings)
     app(args=args, prog_name="tanji")

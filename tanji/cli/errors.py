@@ -12,7 +12,6 @@ from rich.markup import escape
 
 from tanji.core.errors import TanjiError
 from tanji.core.i18n import _
-from tanji.footprints.modelfile import ModelError
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -23,7 +22,11 @@ stderr = Console(stderr=True, highlight=False, soft_wrap=True)
 
 def report(error: TanjiError) -> None:
     """Print an error as one line per problem, with the path of the offending field."""
-    lines = error.lines() if isinstance(error, ModelError) else [str(error)]
+    if hasattr(error, "lines"):
+        lines = error.lines()  # ModelError, ImportRejected: one line per problem
+    else:
+        source = getattr(error, "source", "")
+        lines = [f"{source}: {error}" if source else str(error)]
     label = escape(_("error"))
     for line in lines:
         stderr.print(f"[bold red]{label}:[/] {escape(line)}", highlight=False)

@@ -3,19 +3,49 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.console import Console
 
+from tanji.cli.database import database_session
 from tanji.cli.errors import handles_errors
 from tanji.cli.render import print_catalogue, print_summary
+from tanji.core.errors import InvalidInput
 from tanji.core.i18n import _
+from tanji.factors.resolve import FactorResolver, SeedTable
 from tanji.footprints import service
+from tanji.settings import Settings
+
+NoDbOption = Annotated[
+    bool,
+    typer.Option(
+        "--no-db", help=_("Use the factor table shipped with Tanji instead of the database.")
+    ),
+]
+ReleaseOption = Annotated[
+    str | None, typer.Option("--release", help=_("Factor release to use (default: latest)."))
+]
 
 
-def register(app: typer.Typer) -> None:
+@contextmanager
+def factor_source(
+    settings: Settings, *, no_db: bool, release: str | None
+) -> Iterator[FactorResolver]:
+    """The resolver a command binds factors with: a pinned release, or the shipped table."""
+    if no_db:
+        if release:
+            raise InvalidInput(_("--release needs the database; drop --no-db."), loc=("release",))
+        yield SeedTable()
+        return
+    with database_session(settings) as session:
+        yield service.release_resolver(session, release)
+
+
+def register(app: typer.Typer, settings: Settings) -> None:
     model = typer.Typer(
         help=_("Check product model files and print their schema."), no_args_is_help=True
     )
@@ -48,13 +78,17 @@ def register(app: typer.Typer) -> None:
                 "--catalogue", help=_("Print the footprint per unit of every product in the model.")
             ),
         ] = False,
+        release: ReleaseOption = None,
+        no_db: NoDbOption = False,
     ) -> None:
-        if catalogue:
-            print_catalogue(Console(), service.catalogue_file(path), as_json=as_json)
-            return
-        result = service.calculate_file(
-            path, iterations=mc, seed=seed, depth=depth, tree_cutoff=cutoff
-        )
+        with factor_source(settings, no_db=no_db, release=release) as resolver:
+            if catalogue:
+                items = service.catalogue_file(path, resolver=resolver)
+                print_catalogue(Console(), items, as_json=as_json)
+                return
+            result = service.calculate_file(
+                path, resolver=resolver, iterations=mc, seed=seed, depth=depth, tree_cutoff=cutoff
+            )
         if as_json:
             typer.echo(result.to_json(), nl=False)
         else:
@@ -68,8 +102,11 @@ def register(app: typer.Typer) -> None:
         path: Annotated[
             Path, typer.Argument(help=_("Model file (YAML or JSON)."), metavar="MODEL")
         ],
+        release: ReleaseOption = None,
+        no_db: NoDbOption = False,
     ) -> None:
-        summary = service.validate_file(path)
+        with factor_source(settings, no_db=no_db, release=release) as resolver:
+            summary = service.validate_file(path, resolver=resolver)
         typer.echo(
             _("{path}: valid — {processes} processes, {inputs} inputs, {factors} factors.").format(
                 path=path, **summary

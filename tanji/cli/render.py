@@ -137,7 +137,9 @@ def _quality_table(result: Result) -> Table:
         quality = result.quality
         table.add_row(
             _("Data quality rating (1 best – 5 worst)"),
-            f"{number(quality.overall, 3)} ({level_label(quality.level)})",
+            _("{score} ({level})").format(
+                score=number(quality.overall, 3), level=level_label(quality.level)
+            ),
         )
         table.add_row(_("Footprint covered by quality scores"), percent(quality.coverage))
     cut = result.cutoffs
@@ -148,7 +150,11 @@ def _quality_table(result: Result) -> Table:
         shares = ", ".join(f"{k} {percent(v)}" for k, v in allocation["shares"].items())
         table.add_row(
             escape(_("Allocation in {process}").format(process=allocation["process"])),
-            escape(f"{method_label(allocation['method'])}: {shares}"),
+            escape(
+                _("{method}: {shares}").format(
+                    method=method_label(allocation["method"]), shares=shares
+                )
+            ),
         )
     return table
 
@@ -182,7 +188,7 @@ def _uncertainty_table(result: Result) -> Table:
 def _tree(node: TreeNode, total: float) -> Tree:
     def label(item: TreeNode) -> str:
         share = percent(item.footprint / total) if total else "–"
-        loop = " [yellow](" + escape(_("loop")) + ")[/]" if item.loop else ""
+        loop = " [yellow]" + escape(_("(loop)")) + "[/]" if item.loop else ""
         more = ""
         if item.truncated:
             hidden = ngettext(

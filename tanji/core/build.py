@@ -382,7 +382,7 @@ def build(system: ProductSystem) -> BuiltSystem:
                 item.amount,
                 item.uncertainty,
                 item.quality,
-                Parameter(f"{process.id} › {item.id}", (*loc, "amount")),
+                Parameter(f"{process.id} › {item.id}", loc),
             )
         if process.allocation is Allocation.SYSTEM_EXPANSION:
             reference = process_activities[process.id][0]
@@ -442,7 +442,7 @@ def build(system: ProductSystem) -> BuiltSystem:
                 emission.amount,
                 emission.uncertainty,
                 emission.quality,
-                Parameter(f"{process.id} › {emission.gas}", (*loc, "amount")),
+                Parameter(f"{process.id} › {emission.gas}", loc),
             )
 
     for activity in activities:

@@ -47,7 +47,12 @@ class TanjiError(Exception):
 
 
 class InvalidInput(TanjiError):
-    """Input that cannot be used as given; ``loc`` points at the offending field."""
+    """Input that cannot be used as given; ``loc`` points at the offending field.
+
+    ``source`` names the file the input came from, when there is one.
+    """
+
+    source: str = ""
 
 
 class UnitMismatch(InvalidInput):

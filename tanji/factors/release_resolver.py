@@ -8,7 +8,6 @@ takes the nearest year, and records the rule that chose the factor.
 
 from __future__ import annotations
 
-import re
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
@@ -18,13 +17,12 @@ from sqlalchemy.orm import Session
 
 from tanji.core.errors import InvalidInput, Loc, UnitMismatch, UnknownReference
 from tanji.core.i18n import _
-from tanji.core.model import DataKind, Factor, GasAmount, Origin, Pedigree, Uncertainty
+from tanji.core.model import DataKind, Factor, GasAmount, Origin, Pedigree
 from tanji.core.units import conversion_factor, dimension_name
 from tanji.factors.models import FactorRecord, FactorRelease, FactorReleaseEntry
-from tanji.factors.resolve import FactorRef, region_chain
+from tanji.factors.resolve import FactorRef, parse_uncertainty, region_chain
 
 _CHUNK = 900
-_PARAM_RE = re.compile(r"(\w+)=([-+0-9.eE]+)")
 
 
 @dataclass(frozen=True)
@@ -185,19 +183,4 @@ def to_factor(record: FactorRecord, *, release: str | None = None) -> Factor:
         uncertainty=parse_uncertainty(record.uncertainty),
         release=release,
         version=record.version,
-    )
-
-
-def parse_uncertainty(text: str) -> Uncertainty | None:
-    """``"lognormal gsd=1.1"`` → Uncertainty; empty text → None."""
-    if not text:
-        return None
-    kind = text.split()[0]
-    params = {key: float(value) for key, value in _PARAM_RE.findall(text)}
-    return Uncertainty(
-        kind,
-        gsd=params.get("gsd"),
-        sd=params.get("sd"),
-        minimum=params.get("min"),
-        maximum=params.get("max"),
     )

@@ -1,13 +1,15 @@
 """Bind a model's factor references to factors: the interface a factor source implements.
 
-A model names factors by slug (``cn-electricity-footprint-2024``). Until the versioned
-factor database exists, the cited seed table in ``tanji/data/factors/seed.csv`` answers;
-the database will implement the same :class:`FactorResolver` protocol.
+A model names factors by slug (``cn-electricity-footprint-2024``) or by flow. The factor
+database (:mod:`tanji.factors.release_resolver`) answers against a pinned release; the
+cited table shipped in ``tanji/data/factors/factors.csv`` answers without a database.
+Both implement :class:`FactorResolver`. The region tree for fallbacks is data too.
 """
 
 from __future__ import annotations
 
 import csv
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib.resources import files
@@ -16,8 +18,11 @@ from typing import Protocol
 
 from tanji.core.errors import InvalidInput, Loc, UnknownReference
 from tanji.core.i18n import _
-from tanji.core.model import DataKind, Factor, GasAmount, Origin
-from tanji.core.units import check_unit
+from tanji.core.model import DataKind, Factor, GasAmount, Origin, Pedigree, Uncertainty
+from tanji.factors.fileio import read_rows
+from tanji.factors.rows import PEDIGREE, FactorData, parse_row
+
+_PARAM_RE = re.compile(r"(\w+)=([-+0-9.eE]+)")
 
 
 @dataclass(frozen=True)
@@ -46,125 +51,74 @@ class FactorResolver(Protocol):
     def resolve(self, ref: FactorRef, *, loc: Loc = ()) -> Factor: ...
 
 
-def parse_composition(text: str, *, loc: Loc = ()) -> tuple[tuple[str, float], ...]:
-    """Parse ``"CO2=2.46;CH4=0.0001"`` into ((gas, kg per unit), …)."""
-    pairs = []
-    for part in (text or "").split(";"):
-        part = part.strip()
-        if not part:
-            continue
-        gas, sep, value = part.partition("=")
-        try:
-            amount = float(value)
-        except ValueError:
-            amount = None
-        if not sep or not gas.strip() or amount is None:
-            raise InvalidInput(
-                _("Cannot read '{part}': write GAS=value, e.g. CO2=2.46.").format(part=part),
-                loc=loc,
-            )
-        pairs.append((gas.strip(), amount))
-    if not pairs:
-        raise InvalidInput(_("A factor needs at least one GAS=value."), loc=loc)
-    return tuple(pairs)
-
-
-@dataclass(frozen=True)
-class SeedRecord:
-    """One row of the seed table, with its citation."""
-
-    factor: Factor
-    name_zh: str
-    name_en: str
-    boundary: str
-    geography: str
-    year: int | None
-    document: str
-    table: str
-    url: str
-    license: str
-    notes: str
-
-
-def read_seed_table(path: Path | None = None) -> dict[str, SeedRecord]:
-    """Read and check a seed CSV; errors name the row (line) and the column."""
-    source = path or files("tanji") / "data" / "factors" / "seed.csv"
-    records: dict[str, SeedRecord] = {}
-    with source.open(encoding="utf-8", newline="") as handle:
-        for line, row in enumerate(csv.DictReader(handle), start=2):
-            slug = (row.get("slug") or "").strip()
-            where: Loc = (_("seed.csv line {line}").format(line=line),)
-            if not slug:
-                raise InvalidInput(_("A factor row has no slug."), loc=(*where, "slug"))
-            if slug in records:
-                raise InvalidInput(
-                    _("Duplicate factor slug '{slug}'.").format(slug=slug), loc=(*where, "slug")
-                )
-            unit = row["unit"].strip()
-            check_unit(unit, loc=(*where, "unit"))
-            try:
-                origin = Origin(row.get("origin", "fossil").strip() or "fossil")
-            except ValueError:
-                raise InvalidInput(
-                    _("Unknown origin '{value}'.").format(value=row.get("origin")),
-                    loc=(*where, "origin"),
-                ) from None
-            gases = tuple(
-                GasAmount(gas, amount, origin)
-                for gas, amount in parse_composition(
-                    row["composition"], loc=(*where, "composition")
-                )
-            )
-            citation = "; ".join(
-                part for part in (row["document"], row["table"], row["year"], row["url"]) if part
-            )
-            year = row.get("year", "").strip()
-            factor = Factor(
-                id=slug,
-                unit=unit,
-                gases=gases,
-                name=row["name_en"].strip(),
-                source=citation,
-                data=DataKind.SECONDARY,
-                release="seed",
-            )
-            records[slug] = SeedRecord(
-                factor=factor,
-                name_zh=row["name_zh"].strip(),
-                name_en=row["name_en"].strip(),
-                boundary=row["boundary"].strip(),
-                geography=row["geography"].strip(),
-                year=int(year) if year.isdigit() else None,
-                document=row["document"].strip(),
-                table=row["table"].strip(),
-                url=row["url"].strip(),
-                license=row["license"].strip(),
-                notes=row["notes"].strip(),
-            )
-    return records
-
-
-@lru_cache(maxsize=1)
-def _default_table() -> dict[str, SeedRecord]:
-    return read_seed_table()
-
-
 class SeedTable:
-    """Resolves slugs against the cited seed table shipped with Tanji."""
+    """Resolves slugs against the cited factor table shipped with Tanji, without a database.
 
-    def __init__(self, records: dict[str, SeedRecord] | None = None) -> None:
+    The engine's tests and a quick ``tanji calc --no-db`` use it; the platform resolves
+    against a pinned release of the factor database instead.
+    """
+
+    def __init__(self, records: dict[str, FactorData] | None = None) -> None:
         self.records = records if records is not None else _default_table()
 
     def resolve(self, ref: FactorRef, *, loc: Loc = ()) -> Factor:
-        record = self.records.get(ref.key)
-        if record is None:
+        data = self.records.get(ref.key)
+        if data is None:
             raise UnknownReference(
-                _("Unknown factor '{slug}'; `tanji factors list` shows the known ones.").format(
+                _("Unknown factor '{slug}'; `tanji factors search` finds the known ones.").format(
                     slug=ref.key
                 ),
                 loc=loc,
             )
-        return record.factor
+        return data_to_factor(data, release="seed")
+
+
+@lru_cache(maxsize=1)
+def _default_table() -> dict[str, FactorData]:
+    path = Path(str(files("tanji") / "data" / "factors" / "factors.csv"))
+    rows: dict[str, FactorData] = {}
+    for line, row in read_rows(path):
+        try:
+            data = parse_row(row, line)
+        except InvalidInput as exc:
+            raise InvalidInput(exc.message, loc=("factors.csv", *exc.loc)) from None
+        rows[data.slug] = data
+    return rows
+
+
+def data_to_factor(data: FactorData, *, release: str | None = None) -> Factor:
+    """A checked template row as the engine's Factor."""
+    scores = [data.pedigree.get(key) for key in PEDIGREE]
+    citation = "; ".join(
+        part
+        for part in (data.source_document, data.source_table, str(data.year or ""), data.source_url)
+        if part
+    )
+    return Factor(
+        id=data.slug,
+        unit=data.unit,
+        gases=tuple(GasAmount(gas, amount, Origin(origin)) for gas, amount, origin in data.gases),
+        name=data.name_en or data.name_zh,
+        source=citation,
+        data=DataKind.SECONDARY,
+        quality=Pedigree(*scores) if all(score is not None for score in scores) else None,
+        uncertainty=parse_uncertainty(data.uncertainty),
+        release=release,
+    )
+
+
+def parse_uncertainty(text: str) -> Uncertainty | None:
+    """``"lognormal gsd=1.1"`` → Uncertainty; empty text → None."""
+    if not text:
+        return None
+    params = {key: float(value) for key, value in _PARAM_RE.findall(text)}
+    return Uncertainty(
+        text.split()[0],
+        gsd=params.get("gsd"),
+        sd=params.get("sd"),
+        minimum=params.get("min"),
+        maximum=params.get("max"),
+    )
 
 
 @lru_cache(maxsize=1)

@@ -12,12 +12,11 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from tanji.core.errors import InvalidInput
+from tanji.core.errors import InvalidInput, Loc
 from tanji.core.gwp import gwp_table
 from tanji.core.i18n import _
 from tanji.core.model import Origin
 from tanji.core.units import dimension_name, parse_unit
-from tanji.factors.resolve import parse_composition
 
 COLUMNS = (
     "slug",
@@ -66,6 +65,29 @@ PEDIGREE = ("reliability", "completeness", "temporal", "geographical", "technolo
 SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9_.\-]{0,119}$")
 GEO_RE = re.compile(r"^([A-Z]{2}(-[A-Z0-9]{1,12})?|GLO)$")
 UNCERTAINTY_RE = re.compile(r"^(lognormal|normal|triangular|uniform)(\s+\w+=[-+0-9.eE]+)*$")
+
+
+def parse_composition(text: str, *, loc: Loc = ()) -> tuple[tuple[str, float], ...]:
+    """Parse ``"CO2=2.46;CH4=0.0001"`` into ((gas, kg per unit), …)."""
+    pairs = []
+    for part in (text or "").split(";"):
+        part = part.strip()
+        if not part:
+            continue
+        gas, sep, value = part.partition("=")
+        try:
+            amount = float(value)
+        except ValueError:
+            amount = None
+        if not sep or not gas.strip() or amount is None:
+            raise InvalidInput(
+                _("Cannot read '{part}': write GAS=value, e.g. CO2=2.46.").format(part=part),
+                loc=loc,
+            )
+        pairs.append((gas.strip(), amount))
+    if not pairs:
+        raise InvalidInput(_("A factor needs at least one GAS=value."), loc=loc)
+    return tuple(pairs)
 
 
 @dataclass

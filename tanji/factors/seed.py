@@ -37,7 +37,9 @@ class SeedReport:
     release_created: bool
 
 
-def seed_factors(session: Session, *, path: Path | None = None, release: str | None = None) -> SeedReport:
+def seed_factors(
+    session: Session, *, path: Path | None = None, release: str | None = None
+) -> SeedReport:
     """Import the seed table as published factors and create its release if missing."""
     name = release or seed_release_name()
     report = service.import_factors(

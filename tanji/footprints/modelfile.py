@@ -176,18 +176,37 @@ class InlineFactor(Spec):
     uncertainty: UncertaintySpec | None = None
 
 
-# A factor is an id or an inline factor. The discriminator validates only the branch the
-# file uses, so errors read ``factor.source``, not one error per union member; the tags,
-# which no field can be named, are dropped from error paths by :func:`validate`.
-_FACTOR_TAGS = ("factor id", "inline factor")
+class FlowFactor(Spec):
+    """A factor chosen from the database by flow: the best for the region and year.
+
+    The resolver walks the region chain (CN-SX → North China grid → CN → global) and takes
+    the nearest year; the rule it used is recorded in the result.
+    """
+
+    flow: Slug = Field(description="Flow (factor family) id, e.g. electricity-footprint")
+    geography: str | None = Field(
+        None, description="Region wanted; defaults to the product's geography"
+    )
+    year: int | None = Field(None, description="Year wanted; defaults to the period's start year")
+
+
+# A factor is an id, an inline factor or a flow reference. The discriminator validates only
+# the branch the file uses, so errors read ``factor.source``, not one error per union
+# member; the tags, which no field can be named, are dropped from error paths by
+# :func:`validate`.
+_FACTOR_TAGS = ("factor id", "inline factor", "flow reference")
 
 
 def _factor_kind(value: Any) -> str:
+    if isinstance(value, FlowFactor) or (isinstance(value, dict) and "flow" in value):
+        return _FACTOR_TAGS[2]
     return _FACTOR_TAGS[1] if isinstance(value, dict | InlineFactor) else _FACTOR_TAGS[0]
 
 
 FactorChoice = Annotated[
-    Annotated[Slug, Tag(_FACTOR_TAGS[0])] | Annotated[InlineFactor, Tag(_FACTOR_TAGS[1])],
+    Annotated[Slug, Tag(_FACTOR_TAGS[0])]
+    | Annotated[InlineFactor, Tag(_FACTOR_TAGS[1])]
+    | Annotated[FlowFactor, Tag(_FACTOR_TAGS[2])],
     Discriminator(_factor_kind),
 ]
 
@@ -452,6 +471,9 @@ def _friendly(error: dict[str, Any]) -> str:
         return message
     if template not in _PYDANTIC_TEMPLATES:
         return message
+    for key, value in ctx.items():  # pydantic writes a limit of 0.0 as "0"
+        if isinstance(value, float) and value.is_integer():
+            ctx[key] = int(value)
     if "expected" in ctx:  # "'a', 'b' or 'c'", joined by pydantic in English
         ctx["expected"] = str(ctx["expected"]).replace(" or ", _(" or "))
     try:
@@ -567,10 +589,24 @@ def _uncertainty(spec: UncertaintySpec | None) -> core.Uncertainty | None:
 
 
 def _factor(
-    value: str | InlineFactor, resolver: FactorResolver, loc: Loc, product: ProductSpec
+    value: str | InlineFactor | FlowFactor,
+    resolver: FactorResolver,
+    loc: Loc,
+    product: ProductSpec,
+    unit: str | None = None,
 ) -> core.Factor:
+    year = product.period.start.year if product.period else None
     if isinstance(value, str):
-        return resolver.resolve(FactorRef(value, geography=product.geography), loc=loc)
+        ref = FactorRef(slug=value, unit=unit, geography=product.geography, year=year)
+        return resolver.resolve(ref, loc=loc)
+    if isinstance(value, FlowFactor):
+        ref = FactorRef(
+            flow=value.flow,
+            unit=unit,
+            geography=value.geography or product.geography,
+            year=value.year or year,
+        )
+        return resolver.resolve(ref, loc=loc)
     name = value.name or f"inline:{format_loc(loc)}"
     return core.Factor(
         id=f"inline:{format_loc(loc)}",
@@ -594,7 +630,11 @@ def _process(
         if output.avoided is not None:
             if output.avoided.factor is not None:
                 avoided = _factor(
-                    output.avoided.factor, resolver, (*where, "avoided", "factor"), product
+                    output.avoided.factor,
+                    resolver,
+                    (*where, "avoided", "factor"),
+                    product,
+                    output.unit,
                 )
             else:
                 avoided = output.avoided.from_
@@ -619,7 +659,7 @@ def _process(
         where = (*loc, "inputs", index)
         provider: core.Factor | str
         if item.factor is not None:
-            provider = _factor(item.factor, resolver, (*where, "factor"), product)
+            provider = _factor(item.factor, resolver, (*where, "factor"), product, item.unit)
         else:
             provider = item.from_ or ""
         inputs.append(

@@ -239,7 +239,7 @@ def _label(message: Message) -> str:
     return f"{ident!r}{context}" + (f" ({where})" if where else "")
 
 
-def _placeholder_problem(message: Message) -> str | None:
+def placeholder_problem(message: Message) -> str | None:
     """Why the translation's fields differ from the msgid's, or None when they agree."""
     ids = message.id if isinstance(message.id, tuple) else (message.id,)
     forms = message.string if isinstance(message.string, tuple | list) else (message.string,)
@@ -300,7 +300,7 @@ def check() -> list[str]:
                         f"{language}: fuzzy (review, then drop the flag): {_label(source)}"
                     )
             if message is not None and _translated(message):
-                reason = _placeholder_problem(message)
+                reason = placeholder_problem(message)
                 if reason:
                     problems.append(f"{language}: {reason}: {_label(source)}")
     return problems
@@ -324,9 +324,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         state = "written" if changed else "unchanged"
         print(f"{_relative(args.output)}: {count} msgids ({state})")
     elif args.command == "update":
-        for _language, path, translated, total, changed in update():
+        for language, path, translated, total, changed in update():
             state = "written" if changed else "unchanged"
-            print(f"{_relative(path)}: {translated}/{total} translated ({state})")
+            note = "" if language == REQUIRED_LANGUAGE else "; empty entries show the msgid"
+            print(f"{_relative(path)}: {translated}/{total} translated ({state}{note})")
     elif args.command == "compile":
         for path in compile_catalogues():
             print(f"compiled {_relative(path)}")
