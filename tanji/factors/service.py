@@ -424,18 +424,32 @@ def create_release(session: Session, *, name: str, actor: str, notes: str = "") 
         raise Conflict(
             _("Release '{name}' exists already; releases never change.").format(name=name)
         )
-    release = FactorRelease(name=name, notes=notes, created_by=actor, created_at=utcnow())
-    session.add(release)
-    session.flush()
     published = select(FactorRecord.slug, FactorRecord.id).where(
         FactorRecord.status == FactorStatus.PUBLISHED
     )
+    content = {slug: factor_id for slug, factor_id in session.execute(published)}
+    if not content:
+        raise InvalidInput(_("There is no published factor to release."), loc=("name",))
+    previous = latest_release(session)
+    if previous is not None:
+        frozen = session.execute(
+            select(FactorReleaseEntry.slug, FactorReleaseEntry.factor_id).where(
+                FactorReleaseEntry.release_id == previous.id
+            )
+        )
+        if dict(frozen.all()) == content:
+            raise Conflict(
+                _("Nothing was published or withdrawn since release {name}.").format(
+                    name=previous.name
+                )
+            )
+    release = FactorRelease(name=name, notes=notes, created_by=actor, created_at=utcnow())
+    session.add(release)
+    session.flush()
     rows = [
         {"release_id": release.id, "slug": slug, "factor_id": factor_id}
-        for slug, factor_id in session.execute(published)
+        for slug, factor_id in content.items()
     ]
-    if not rows:
-        raise InvalidInput(_("There is no published factor to release."), loc=("name",))
     session.execute(insert(FactorReleaseEntry), rows)
     release.factor_count = len(rows)
     session.flush()

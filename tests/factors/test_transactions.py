@@ -1,0 +1,44 @@
+"""Writes are transactional: an import that fails half way leaves the database as it was."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import Engine, func, select
+from sqlalchemy.exc import OperationalError
+
+from tanji.db.session import session_scope
+from tanji.factors import service
+from tanji.factors.models import FactorEvent, FactorGas, FactorRecord
+from tests.factors.builders import numbered, row
+
+
+def counts(engine: Engine) -> tuple[int, int, int]:
+    with session_scope(engine) as session:
+        return tuple(
+            session.scalar(select(func.count()).select_from(model))
+            for model in (FactorRecord, FactorGas, FactorEvent)
+        )
+
+
+class TestImportFailsHalfWay:
+    def test_nothing_is_left_behind(self, engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+        with session_scope(engine) as session:
+            service.import_factors(session, rows=numbered(row("before")), actor="a", publish=True)
+        before = counts(engine)
+        real_insert = service.insert
+
+        def failing_insert(table):
+            # the factor rows go in first; the database then fails on their gases
+            if table is FactorGas:
+                raise OperationalError("INSERT INTO factor_gas", {}, Exception("disk I/O error"))
+            return real_insert(table)
+
+        monkeypatch.setattr(service, "insert", failing_insert)
+        rows = numbered(*(row(f"new-{i}", i + 1.0) for i in range(50)), row("before", 9.0))
+        with pytest.raises(OperationalError), session_scope(engine) as session:
+            service.import_factors(session, rows=rows, actor="a", publish=True)
+        assert counts(engine) == before
+        with session_scope(engine) as session:
+            kept = service.get_version(session, slug="before")
+            assert (kept.version, kept.status, kept.co2e) == (1, "published", 1.0)
+            session.delete(kept)  # leave the shared database as the other tests expect
