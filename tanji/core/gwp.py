@@ -21,10 +21,13 @@ DEFAULT_SET = "AR6"
 CHARACTERISED = "CO2E"
 
 
+_SUBSCRIPTS = str.maketrans("₀₁₂₃₄₅₆₇₈₉", "0123456789")
+
+
+@lru_cache(maxsize=1024)
 def canonical_gas(gas: str) -> str:
     """Normalise a gas id for lookup: ``co2``, ``CO₂`` and ``CO2`` are the same gas."""
-    subscripts = str.maketrans("₀₁₂₃₄₅₆₇₈₉", "0123456789")
-    return gas.strip().translate(subscripts).upper().replace(" ", "")
+    return gas.strip().translate(_SUBSCRIPTS).upper().replace(" ", "")
 
 
 @dataclass(frozen=True)

@@ -70,6 +70,7 @@ def check_unit(text: str, *, loc: Loc = ()) -> None:
         raise InvalidInput(exc.message, loc=loc) from None
 
 
+@lru_cache(maxsize=1024)
 def dimension_name(text: str) -> str:
     """A readable name of the dimension of ``text`` (``mass``, ``energy``, ``[piece]``)."""
     dims = parse_unit(text).dimensionality

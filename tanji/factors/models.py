@@ -47,22 +47,24 @@ class FactorRecord(UUIDPk, Timestamps, Base):
         Index("ix_factor_flow_geo_year", "flow", "geography", "year"),
     )
 
-    slug: Mapped[str] = mapped_column(String(120), index=True)
+    # slug lookups use the (slug, version) unique index; no other single-column indexes:
+    # filtered searches scan 100,000 rows in milliseconds, and every index slows imports.
+    slug: Mapped[str] = mapped_column(String(120))
     version: Mapped[int] = mapped_column(Integer, default=1)
     flow: Mapped[str] = mapped_column(String(120))
     name_zh: Mapped[str] = mapped_column(String(300), default="")
     name_en: Mapped[str] = mapped_column(String(300), default="")
     synonyms: Mapped[str] = mapped_column(Text, default="")
-    category: Mapped[str] = mapped_column(String(40), index=True)
+    category: Mapped[str] = mapped_column(String(40))
     unit: Mapped[str] = mapped_column(String(40))
-    dimension: Mapped[str] = mapped_column(String(80), index=True)
+    dimension: Mapped[str] = mapped_column(String(80))
     co2e: Mapped[float] = mapped_column(Float)  # kg CO2e per unit, AR6 GWP100
     fossil_co2e: Mapped[float] = mapped_column(Float, default=0.0)
     biogenic_co2e: Mapped[float] = mapped_column(Float, default=0.0)
     dluc_co2e: Mapped[float] = mapped_column(Float, default=0.0)
     boundary: Mapped[str] = mapped_column(String(30))
-    geography: Mapped[str] = mapped_column(String(20), index=True)
-    year: Mapped[int | None] = mapped_column(Integer, index=True)
+    geography: Mapped[str] = mapped_column(String(20))
+    year: Mapped[int | None] = mapped_column(Integer)
     valid_from: Mapped[dt.date | None] = mapped_column(Date)
     valid_to: Mapped[dt.date | None] = mapped_column(Date)
     technology: Mapped[str] = mapped_column(String(200), default="")
@@ -77,7 +79,7 @@ class FactorRecord(UUIDPk, Timestamps, Base):
     technological: Mapped[int | None] = mapped_column(SmallInteger)
     quality_rating: Mapped[float | None] = mapped_column(Float)
     uncertainty: Mapped[str] = mapped_column(String(80), default="")
-    status: Mapped[str] = mapped_column(String(20), index=True, default=FactorStatus.DRAFT)
+    status: Mapped[str] = mapped_column(String(20), default=FactorStatus.DRAFT)
     contributor: Mapped[str] = mapped_column(String(120), default="")
     reviewer: Mapped[str | None] = mapped_column(String(120))
     review_note: Mapped[str | None] = mapped_column(Text)

@@ -144,6 +144,8 @@ class RowError(InvalidInput):
 
 def _text(row: dict[str, Any], key: str) -> str:
     value = row.get(key)
+    if value.__class__ is str:
+        return value.strip()
     if value is None:
         return ""
     if isinstance(value, float) and value.is_integer():

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from tanji.core.errors import Conflict, Forbidden, InvalidInput, Loc, NotFound
 from tanji.core.i18n import _
 from tanji.db.base import utcnow
+from tanji.db.bulk import bulk_insert
 from tanji.factors.models import (
     FactorEvent,
     FactorGas,
@@ -146,9 +147,10 @@ def import_factors(
             }
         )
     if factor_rows:
-        session.execute(insert(FactorRecord), factor_rows)
-        session.execute(insert(FactorGas), gas_rows)
-        session.execute(insert(FactorEvent), event_rows)
+        connection = session.connection()
+        bulk_insert(connection, FactorRecord.__table__, factor_rows)
+        bulk_insert(connection, FactorGas.__table__, gas_rows)
+        bulk_insert(connection, FactorEvent.__table__, event_rows)
     for chunk in _chunks(superseded):
         session.execute(
             update(FactorRecord)

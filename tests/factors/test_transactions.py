@@ -25,15 +25,15 @@ class TestImportFailsHalfWay:
         with session_scope(engine) as session:
             service.import_factors(session, rows=numbered(row("before")), actor="a", publish=True)
         before = counts(engine)
-        real_insert = service.insert
+        real_insert = service.bulk_insert
 
-        def failing_insert(table):
+        def failing_insert(connection, table, rows):
             # the factor rows go in first; the database then fails on their gases
-            if table is FactorGas:
+            if table is FactorGas.__table__:
                 raise OperationalError("INSERT INTO factor_gas", {}, Exception("disk I/O error"))
-            return real_insert(table)
+            return real_insert(connection, table, rows)
 
-        monkeypatch.setattr(service, "insert", failing_insert)
+        monkeypatch.setattr(service, "bulk_insert", failing_insert)
         rows = numbered(*(row(f"new-{i}", i + 1.0) for i in range(50)), row("before", 9.0))
         with pytest.raises(OperationalError), session_scope(engine) as session:
             service.import_factors(session, rows=rows, actor="a", publish=True)

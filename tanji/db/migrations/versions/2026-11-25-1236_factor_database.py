@@ -67,15 +67,9 @@ def upgrade() -> None:
         sa.UniqueConstraint("slug", "version", name=op.f("uq_factor_slug_version")),
     )
     with op.batch_alter_table("factor", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_factor_category"), ["category"], unique=False)
-        batch_op.create_index(batch_op.f("ix_factor_dimension"), ["dimension"], unique=False)
         batch_op.create_index(
             "ix_factor_flow_geo_year", ["flow", "geography", "year"], unique=False
         )
-        batch_op.create_index(batch_op.f("ix_factor_geography"), ["geography"], unique=False)
-        batch_op.create_index(batch_op.f("ix_factor_slug"), ["slug"], unique=False)
-        batch_op.create_index(batch_op.f("ix_factor_status"), ["status"], unique=False)
-        batch_op.create_index(batch_op.f("ix_factor_year"), ["year"], unique=False)
 
     op.create_table(
         "factor_release",
@@ -171,12 +165,6 @@ def downgrade() -> None:
     op.drop_table("factor_event")
     op.drop_table("factor_release")
     with op.batch_alter_table("factor", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_factor_year"))
-        batch_op.drop_index(batch_op.f("ix_factor_status"))
-        batch_op.drop_index(batch_op.f("ix_factor_slug"))
-        batch_op.drop_index(batch_op.f("ix_factor_geography"))
         batch_op.drop_index("ix_factor_flow_geo_year")
-        batch_op.drop_index(batch_op.f("ix_factor_dimension"))
-        batch_op.drop_index(batch_op.f("ix_factor_category"))
 
     op.drop_table("factor")
