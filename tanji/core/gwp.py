@@ -53,7 +53,7 @@ class GwpTable:
 
     def knows(self, gas: str) -> bool:
         key = canonical_gas(gas)
-        return key == CHARACTERISED or any(k[0] == key for k in self.values)
+        return key == CHARACTERISED or key in self.names
 
 
 @lru_cache(maxsize=8)

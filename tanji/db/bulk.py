@@ -28,19 +28,32 @@ def bulk_insert(connection: Connection, table: Table, rows: Sequence[dict[str, A
         if (processor := table.c[key].type.bind_processor(dialect)) is not None
     ]
 
+    memo: dict[str, tuple[Any, Any]] = {}
+
     def convert(row: dict[str, Any]) -> dict[str, Any]:
         if not processors:
             return row
         values = dict(row)
         for key, processor in processors:
             value = values[key]
-            if value is not None:
-                values[key] = processor(value)
+            if value is None:
+                continue
+            # an import stamps every row with the same datetime: convert it once
+            seen = memo.get(key)
+            if seen is not None and seen[0] is value:
+                values[key] = seen[1]
+                continue
+            converted = processor(value)
+            memo[key] = (value, converted)
+            values[key] = converted
         return values
 
     if compiled.positional:
         order = compiled.positiontup or []
-        params: list[Any] = [tuple(convert(row)[name] for name in order) for row in rows]
+        params: list[Any] = []
+        for row in rows:
+            values = convert(row)
+            params.append(tuple(values[name] for name in order))
     else:
         params = [convert(row) for row in rows]
     connection.exec_driver_sql(compiled.string, params)

@@ -1,4 +1,4 @@
-"""Persistence of the factor database: factor versions, their gases, releases, history.
+"""Persistence of the factor database: factor versions, releases and review history.
 
 A factor is a versioned dataset: its readable ``slug`` is stable, each version is a
 row with its own UUID. Edits never change a row that a release points to; they make a
@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from typing import NamedTuple
 
 from sqlalchemy import (
     Date,
@@ -23,9 +24,16 @@ from sqlalchemy import (
     UniqueConstraint,
     Uuid,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column
 
 from tanji.db.base import Base, Timestamps, UUIDPk, utcnow
+from tanji.factors.rows import parse_composition
+
+
+class StoredGas(NamedTuple):
+    gas: str
+    amount: float
+    origin: str
 
 
 class FactorStatus:
@@ -58,6 +66,8 @@ class FactorRecord(UUIDPk, Timestamps, Base):
     category: Mapped[str] = mapped_column(String(40))
     unit: Mapped[str] = mapped_column(String(40))
     dimension: Mapped[str] = mapped_column(String(80))
+    composition: Mapped[str] = mapped_column(Text)  # "CO2=2.46;CH4=0.0001", kg per unit
+    origin: Mapped[str] = mapped_column(String(10), default="fossil")
     co2e: Mapped[float] = mapped_column(Float)  # kg CO2e per unit, AR6 GWP100
     fossil_co2e: Mapped[float] = mapped_column(Float, default=0.0)
     biogenic_co2e: Mapped[float] = mapped_column(Float, default=0.0)
@@ -86,30 +96,30 @@ class FactorRecord(UUIDPk, Timestamps, Base):
     reviewed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     notes: Mapped[str] = mapped_column(Text, default="")
     search_text: Mapped[str] = mapped_column(Text, default="")
+    import_mode: Mapped[str] = mapped_column(String(20), default="draft")
 
-    gases: Mapped[list[FactorGas]] = relationship(
-        back_populates="factor",
-        cascade="all, delete-orphan",
-        lazy="selectin",
-        order_by="FactorGas.position",
-    )
+    @property
+    def gases(self) -> list[StoredGas]:
+        """The composition as (gas, kg per unit, origin) entries."""
+        return [
+            StoredGas(gas, amount, self.origin)
+            for gas, amount in parse_composition(self.composition)
+        ]
 
 
-class FactorGas(Base):
-    """kg of one gas emitted per declared unit of a factor version."""
-
-    __tablename__ = "factor_gas"
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    factor_id: Mapped[uuid.UUID] = mapped_column(
-        Uuid, ForeignKey("factor.id", ondelete="CASCADE"), index=True
-    )
-    position: Mapped[int] = mapped_column(SmallInteger, default=0)
-    gas: Mapped[str] = mapped_column(String(30))
-    amount: Mapped[float] = mapped_column(Float)
-    origin: Mapped[str] = mapped_column(String(10), default="fossil")
-
-    factor: Mapped[FactorRecord] = relationship(back_populates="gases", lazy="raise")
+# Searches scan this narrow index in result order instead of the wide table: a text match
+# over 100,000 factors reads a few MB, and LIMIT stops the scan once a page is full.
+Index(
+    "ix_factor_search",
+    FactorRecord.slug,
+    FactorRecord.version.desc(),
+    FactorRecord.status,
+    FactorRecord.category,
+    FactorRecord.geography,
+    FactorRecord.dimension,
+    FactorRecord.year,
+    FactorRecord.search_text,
+)
 
 
 class FactorRelease(UUIDPk, Timestamps, Base):
@@ -124,9 +134,14 @@ class FactorRelease(UUIDPk, Timestamps, Base):
 
 
 class FactorReleaseEntry(Base):
-    """One factor version in a release; one version per slug."""
+    """One factor version in a release; one version per slug.
+
+    Flow, unit, region and year are copied in when the release is made (both sides are
+    immutable), so resolving a reference reads this table's index alone.
+    """
 
     __tablename__ = "factor_release_entry"
+    __table_args__ = (Index("ix_factor_release_entry_flow", "release_id", "flow", "geography"),)
 
     release_id: Mapped[uuid.UUID] = mapped_column(
         Uuid, ForeignKey("factor_release.id", ondelete="RESTRICT"), primary_key=True
@@ -135,10 +150,18 @@ class FactorReleaseEntry(Base):
     factor_id: Mapped[uuid.UUID] = mapped_column(
         Uuid, ForeignKey("factor.id", ondelete="RESTRICT"), index=True
     )
+    flow: Mapped[str] = mapped_column(String(120))
+    unit: Mapped[str] = mapped_column(String(40))
+    geography: Mapped[str] = mapped_column(String(20))
+    year: Mapped[int | None] = mapped_column(Integer)
 
 
 class FactorEvent(Base):
-    """The history of a factor version: imported, submitted, approved, rejected …"""
+    """Review actions on a factor version: submitted, approved, rejected, withdrawn.
+
+    The import itself is not an event row (100,000 of them would double an import's
+    cost): the version's ``created_at``, ``contributor`` and ``import_mode`` record it.
+    """
 
     __tablename__ = "factor_event"
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from tanji.core.errors import InvalidInput, Loc
@@ -90,7 +91,7 @@ def parse_composition(text: str, *, loc: Loc = ()) -> tuple[tuple[str, float], .
     return tuple(pairs)
 
 
-@dataclass
+@dataclass(slots=True)
 class FactorData:
     """A checked factor row, ready to store: gases plus derived figures for search."""
 
@@ -123,9 +124,19 @@ class FactorData:
     notes: str = ""
 
     @property
+    def composition(self) -> str:
+        """The gases as stored: ``CO2=2.46;CH4=0.0001`` (repr keeps every float exact)."""
+        return ";".join(f"{gas}={amount!r}" for gas, amount, _origin in self.gases)
+
+    @property
+    def origin(self) -> str:
+        return self.gases[0][2] if self.gases else "fossil"
+
+    @property
     def search_text(self) -> str:
         parts = (self.slug, self.flow, self.name_zh, self.name_en, self.synonyms, self.technology)
-        return " ".join(p for p in parts if p).lower()
+        # bounded: it sits in a B-tree index (PostgreSQL caps index rows near 2.7 kB)
+        return " ".join(p for p in parts if p).lower()[:1000]
 
     def fingerprint(self) -> tuple[Any, ...]:
         """What makes two rows the same version (names and notes included)."""
@@ -153,6 +164,25 @@ def _text(row: dict[str, Any], key: str) -> str:
     return str(value).strip()
 
 
+def _texts(row: dict[str, Any]) -> dict[str, str]:
+    """Every template column as stripped text, in one pass (this runs 100,000 times)."""
+    get = row.get
+    return {
+        key: value.strip() if (value := get(key)).__class__ is str else _text(row, key)
+        for key in COLUMNS
+    }
+
+
+_ORIGINS = {origin.value: origin for origin in Origin}
+
+
+@lru_cache(maxsize=1024)
+def _ar6(gas: str, origin: Origin) -> float | None:
+    """AR6 GWP100 of a gas of an origin, None for an unknown gas (cached per pair)."""
+    table = gwp_table("AR6")
+    return table.factor(gas, origin) if table.knows(gas) else None
+
+
 def _date(row: dict[str, Any], key: str, line: int) -> dt.date | None:
     value = row.get(key)
     if value in (None, ""):
@@ -171,10 +201,11 @@ def _date(row: dict[str, Any], key: str, line: int) -> dt.date | None:
 
 def parse_row(row: dict[str, Any], line: int) -> FactorData:
     """Check one template row; raise :class:`RowError` naming the row and column."""
+    t = _texts(row)
     for key in REQUIRED:
-        if not _text(row, key):
+        if not t[key]:
             raise RowError(_("This column is required."), loc=(line, key))
-    slug = _text(row, "slug")
+    slug = t["slug"]
     if not SLUG_RE.match(slug):
         raise RowError(
             _("A slug uses lower-case letters, digits, '-', '_' and '.' only: '{slug}'.").format(
@@ -182,7 +213,7 @@ def parse_row(row: dict[str, Any], line: int) -> FactorData:
             ),
             loc=(line, "slug"),
         )
-    category = _text(row, "category")
+    category = t["category"]
     if category not in CATEGORIES:
         raise RowError(
             _("Unknown category '{value}'; use one of {allowed}.").format(
@@ -190,30 +221,29 @@ def parse_row(row: dict[str, Any], line: int) -> FactorData:
             ),
             loc=(line, "category"),
         )
-    unit = _text(row, "unit")
+    unit = t["unit"]
     try:
         parse_unit(unit)
     except InvalidInput as exc:
         raise RowError(exc.message, loc=(line, "unit")) from None
-    origin_text = _text(row, "origin") or "fossil"
-    try:
-        origin = Origin(origin_text)
-    except ValueError:
+    origin_text = t["origin"] or "fossil"
+    origin = _ORIGINS.get(origin_text)
+    if origin is None:
         raise RowError(
             _("Unknown origin '{value}'; use fossil, biogenic or dluc.").format(value=origin_text),
             loc=(line, "origin"),
-        ) from None
+        )
     try:
-        pairs = parse_composition(_text(row, "composition"), loc=(line, "composition"))
+        pairs = parse_composition(t["composition"], loc=(line, "composition"))
     except InvalidInput as exc:
         raise RowError(exc.message, loc=exc.loc) from None
-    table = gwp_table("AR6")
-    split = {Origin.FOSSIL: 0.0, Origin.BIOGENIC: 0.0, Origin.DLUC: 0.0}
+    co2e = 0.0
     for gas, amount in pairs:
-        if not table.knows(gas):
+        gwp = _ar6(gas, origin)
+        if gwp is None:
             raise RowError(_("Unknown gas '{gas}'.").format(gas=gas), loc=(line, "composition"))
-        split[origin] += amount * table.factor(gas, origin)
-    boundary = _text(row, "boundary") or "cradle-to-gate"
+        co2e += amount * gwp
+    boundary = t["boundary"] or "cradle-to-gate"
     if boundary not in BOUNDARIES:
         raise RowError(
             _("Unknown boundary '{value}'; use one of {allowed}.").format(
@@ -221,18 +251,18 @@ def parse_row(row: dict[str, Any], line: int) -> FactorData:
             ),
             loc=(line, "boundary"),
         )
-    geography = _text(row, "geography") or "GLO"
+    geography = t["geography"] or "GLO"
     if not GEO_RE.match(geography):
         raise RowError(
             _("Geography must be an ISO 3166 code (CN, CN-SX), a grid region or GLO."),
             loc=(line, "geography"),
         )
-    year_text = _text(row, "year")
+    year_text = t["year"]
     if year_text and not (year_text.isdigit() and 1900 <= int(year_text) <= 2100):
         raise RowError(_("Not a year: '{value}'.").format(value=year_text), loc=(line, "year"))
     pedigree: dict[str, int | None] = {}
     for key in PEDIGREE:
-        text = _text(row, key)
+        text = t[key]
         if not text:
             pedigree[key] = None
             continue
@@ -240,7 +270,7 @@ def parse_row(row: dict[str, Any], line: int) -> FactorData:
             raise RowError(_("A pedigree score is 1 to 5."), loc=(line, key))
         pedigree[key] = int(text)
     scores = [v for v in pedigree.values() if v is not None]
-    uncertainty = _text(row, "uncertainty")
+    uncertainty = t["uncertainty"]
     if uncertainty and not UNCERTAINTY_RE.match(uncertainty):
         raise RowError(
             _("Write the uncertainty as e.g. 'lognormal gsd=1.1' or 'normal sd=0.02'."),
@@ -252,32 +282,32 @@ def parse_row(row: dict[str, Any], line: int) -> FactorData:
         raise RowError(_("valid_to is before valid_from."), loc=(line, "valid_to"))
     return FactorData(
         slug=slug,
-        flow=_text(row, "flow") or slug,
-        name_zh=_text(row, "name_zh"),
-        name_en=_text(row, "name_en"),
-        synonyms=_text(row, "synonyms"),
+        flow=t["flow"] or slug,
+        name_zh=t["name_zh"],
+        name_en=t["name_en"],
+        synonyms=t["synonyms"],
         category=category,
         unit=unit,
         dimension=dimension_name(unit),
         gases=[(gas, amount, origin.value) for gas, amount in pairs],
-        co2e=sum(split.values()),
-        fossil_co2e=split[Origin.FOSSIL],
-        biogenic_co2e=split[Origin.BIOGENIC],
-        dluc_co2e=split[Origin.DLUC],
+        co2e=co2e,
+        fossil_co2e=co2e if origin is Origin.FOSSIL else 0.0,
+        biogenic_co2e=co2e if origin is Origin.BIOGENIC else 0.0,
+        dluc_co2e=co2e if origin is Origin.DLUC else 0.0,
         boundary=boundary,
         geography=geography,
         year=int(year_text) if year_text else None,
         valid_from=valid_from,
         valid_to=valid_to,
-        technology=_text(row, "technology"),
-        source_document=_text(row, "document"),
-        source_table=_text(row, "table"),
-        source_url=_text(row, "url"),
-        license=_text(row, "license"),
+        technology=t["technology"],
+        source_document=t["document"],
+        source_table=t["table"],
+        source_url=t["url"],
+        license=t["license"],
         pedigree=pedigree,
         quality_rating=sum(scores) / len(scores) if len(scores) == len(PEDIGREE) else None,
         uncertainty=uncertainty,
-        notes=_text(row, "notes"),
+        notes=t["notes"],
     )
 
 
@@ -292,7 +322,7 @@ def to_row(record: Any) -> dict[str, Any]:
         "category": record.category,
         "unit": record.unit,
         "composition": ";".join(f"{g.gas}={g.amount:.10g}" for g in record.gases),
-        "origin": record.gases[0].origin if record.gases else "fossil",
+        "origin": record.origin,
         "boundary": record.boundary,
         "geography": record.geography,
         "year": record.year if record.year is not None else "",

@@ -11,7 +11,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import and_, func, insert, select, update
+from sqlalchemy import and_, func, select, update
 from sqlalchemy.orm import Session
 
 from tanji.core.errors import Conflict, Forbidden, InvalidInput, Loc, NotFound
@@ -20,7 +20,6 @@ from tanji.db.base import utcnow
 from tanji.db.bulk import bulk_insert
 from tanji.factors.models import (
     FactorEvent,
-    FactorGas,
     FactorRecord,
     FactorRelease,
     FactorReleaseEntry,
@@ -116,15 +115,12 @@ def import_factors(
     now = utcnow()
     status = FactorStatus.PUBLISHED if publish else FactorStatus.DRAFT
     factor_rows: list[dict[str, Any]] = []
-    gas_rows: list[dict[str, Any]] = []
-    event_rows: list[dict[str, Any]] = []
     superseded: list[uuid.UUID] = []
     for data in parsed:
         previous = latest.get(data.slug)
         if previous is not None and _fingerprint(previous) == data.fingerprint():
             report.unchanged += 1
             continue
-        factor_id = uuid.uuid4()
         version = previous.version + 1 if previous is not None else 1
         if previous is None:
             report.created += 1
@@ -132,25 +128,9 @@ def import_factors(
             report.new_versions += 1
             if publish and previous.status == FactorStatus.PUBLISHED:
                 superseded.append(previous.id)
-        factor_rows.append(_record_values(data, factor_id, version, status, actor, now))
-        gas_rows.extend(
-            {"factor_id": factor_id, "position": i, "gas": gas, "amount": amount, "origin": origin}
-            for i, (gas, amount, origin) in enumerate(data.gases)
-        )
-        event_rows.append(
-            {
-                "factor_id": factor_id,
-                "action": "imported-published" if publish else "imported",
-                "actor": actor,
-                "reason": "",
-                "at": now,
-            }
-        )
+        factor_rows.append(_record_values(data, uuid.uuid4(), version, status, actor, now))
     if factor_rows:
-        connection = session.connection()
-        bulk_insert(connection, FactorRecord.__table__, factor_rows)
-        bulk_insert(connection, FactorGas.__table__, gas_rows)
-        bulk_insert(connection, FactorEvent.__table__, event_rows)
+        bulk_insert(session.connection(), FactorRecord.__table__, factor_rows)
     for chunk in _chunks(superseded):
         session.execute(
             update(FactorRecord)
@@ -173,6 +153,8 @@ def _record_values(data: FactorData, factor_id, version, status, actor, now) -> 
         "synonyms": data.synonyms,
         "category": data.category,
         "unit": data.unit,
+        "composition": data.composition,
+        "origin": data.origin,
         "dimension": data.dimension,
         "co2e": data.co2e,
         "fossil_co2e": data.fossil_co2e,
@@ -198,6 +180,7 @@ def _record_values(data: FactorData, factor_id, version, status, actor, now) -> 
         "reviewed_at": now if published else None,
         "notes": data.notes,
         "search_text": data.search_text,
+        "import_mode": status,
         "created_at": now,
     }
 
@@ -205,7 +188,7 @@ def _record_values(data: FactorData, factor_id, version, status, actor, now) -> 
 def _fingerprint(record: FactorRecord) -> tuple[Any, ...]:
     return (
         record.flow, record.name_zh, record.name_en, record.synonyms, record.category,
-        record.unit, tuple((g.gas, g.amount, g.origin) for g in record.gases), record.boundary,
+        record.unit, tuple(record.gases), record.boundary,
         record.geography, record.year, record.valid_from, record.valid_to, record.technology,
         record.source_document, record.source_table, record.source_url, record.license,
         tuple(getattr(record, key) for key in PEDIGREE), record.uncertainty, record.notes,
@@ -260,8 +243,16 @@ def get_in_release(session: Session, *, slug: str, release: FactorRelease) -> Fa
     return record
 
 
-def history(session: Session, *, slug: str) -> list[tuple[FactorRecord, list[FactorEvent]]]:
-    """Every version of a factor with its events, oldest first."""
+@dataclass(frozen=True)
+class HistoryEntry:
+    at: Any
+    action: str
+    actor: str
+    reason: str = ""
+
+
+def history(session: Session, *, slug: str) -> list[tuple[FactorRecord, list[HistoryEntry]]]:
+    """Every version of a factor with what happened to it, oldest first."""
     records = list(
         session.scalars(
             select(FactorRecord).where(FactorRecord.slug == slug).order_by(FactorRecord.version)
@@ -274,10 +265,23 @@ def history(session: Session, *, slug: str) -> list[tuple[FactorRecord, list[Fac
         .where(FactorEvent.factor_id.in_([r.id for r in records]))
         .order_by(FactorEvent.at, FactorEvent.id)
     ).all()
-    by_factor: dict[uuid.UUID, list[FactorEvent]] = {}
+    by_factor: dict[uuid.UUID, list[HistoryEntry]] = {
+        record.id: [
+            HistoryEntry(
+                record.created_at,
+                "imported-published"
+                if record.import_mode == FactorStatus.PUBLISHED
+                else "imported",
+                record.contributor,
+            )
+        ]
+        for record in records
+    }
     for event in events:
-        by_factor.setdefault(event.factor_id, []).append(event)
-    return [(record, by_factor.get(record.id, [])) for record in records]
+        by_factor[event.factor_id].append(
+            HistoryEntry(event.at, event.action, event.actor, event.reason)
+        )
+    return [(record, by_factor[record.id]) for record in records]
 
 
 @dataclass(frozen=True)
@@ -300,9 +304,17 @@ def search(session: Session, query: SearchQuery) -> list[FactorRecord]:
     statement = select(FactorRecord)
     if query.release:
         release = get_release(session, name=query.release)
-        statement = statement.join(
-            FactorReleaseEntry, FactorReleaseEntry.factor_id == FactorRecord.id
-        ).where(FactorReleaseEntry.release_id == release.id)
+        # EXISTS is checked only for rows that pass the cheaper filters (an index probe
+        # each); a join would touch all 100,000 entries of the release first.
+        in_release = (
+            select(FactorReleaseEntry.factor_id)
+            .where(
+                FactorReleaseEntry.factor_id == FactorRecord.id,
+                FactorReleaseEntry.release_id == release.id,
+            )
+            .exists()
+        )
+        statement = statement.where(in_release)
     elif query.status:
         statement = statement.where(FactorRecord.status == query.status)
     for word in query.text.lower().split():
@@ -426,10 +438,15 @@ def create_release(session: Session, *, name: str, actor: str, notes: str = "") 
         raise Conflict(
             _("Release '{name}' exists already; releases never change.").format(name=name)
         )
-    published = select(FactorRecord.slug, FactorRecord.id).where(
-        FactorRecord.status == FactorStatus.PUBLISHED
-    )
-    content = {slug: factor_id for slug, factor_id in session.execute(published)}
+    published = select(
+        FactorRecord.slug,
+        FactorRecord.id,
+        FactorRecord.flow,
+        FactorRecord.unit,
+        FactorRecord.geography,
+        FactorRecord.year,
+    ).where(FactorRecord.status == FactorStatus.PUBLISHED)
+    content = {row.slug: row for row in session.execute(published)}
     if not content:
         raise InvalidInput(_("There is no published factor to release."), loc=("name",))
     previous = latest_release(session)
@@ -439,7 +456,7 @@ def create_release(session: Session, *, name: str, actor: str, notes: str = "") 
                 FactorReleaseEntry.release_id == previous.id
             )
         )
-        if dict(frozen.all()) == content:
+        if dict(frozen.all()) == {slug: row.id for slug, row in content.items()}:
             raise Conflict(
                 _("Nothing was published or withdrawn since release {name}.").format(
                     name=previous.name
@@ -449,10 +466,18 @@ def create_release(session: Session, *, name: str, actor: str, notes: str = "") 
     session.add(release)
     session.flush()
     rows = [
-        {"release_id": release.id, "slug": slug, "factor_id": factor_id}
-        for slug, factor_id in content.items()
+        {
+            "release_id": release.id,
+            "slug": row.slug,
+            "factor_id": row.id,
+            "flow": row.flow,
+            "unit": row.unit,
+            "geography": row.geography,
+            "year": row.year,
+        }
+        for row in content.values()
     ]
-    session.execute(insert(FactorReleaseEntry), rows)
+    bulk_insert(session.connection(), FactorReleaseEntry.__table__, rows)
     release.factor_count = len(rows)
     session.flush()
     return release

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: (none)
-Create Date: 2026-11-25 12:36:09.124501
+Create Date: 2026-11-25 13:02:10.732180
 """
 
 from collections.abc import Sequence
@@ -28,6 +28,8 @@ def upgrade() -> None:
         sa.Column("category", sa.String(length=40), nullable=False),
         sa.Column("unit", sa.String(length=40), nullable=False),
         sa.Column("dimension", sa.String(length=80), nullable=False),
+        sa.Column("composition", sa.Text(), nullable=False),
+        sa.Column("origin", sa.String(length=10), nullable=False),
         sa.Column("co2e", sa.Float(), nullable=False),
         sa.Column("fossil_co2e", sa.Float(), nullable=False),
         sa.Column("biogenic_co2e", sa.Float(), nullable=False),
@@ -56,6 +58,7 @@ def upgrade() -> None:
         sa.Column("reviewed_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("notes", sa.Text(), nullable=False),
         sa.Column("search_text", sa.Text(), nullable=False),
+        sa.Column("import_mode", sa.String(length=20), nullable=False),
         sa.Column("id", sa.Uuid(), nullable=False),
         sa.Column(
             "created_at",
@@ -69,6 +72,20 @@ def upgrade() -> None:
     with op.batch_alter_table("factor", schema=None) as batch_op:
         batch_op.create_index(
             "ix_factor_flow_geo_year", ["flow", "geography", "year"], unique=False
+        )
+        batch_op.create_index(
+            "ix_factor_search",
+            [
+                "slug",
+                sa.literal_column("version DESC"),
+                "status",
+                "category",
+                "geography",
+                "dimension",
+                "year",
+                "search_text",
+            ],
+            unique=False,
         )
 
     op.create_table(
@@ -107,29 +124,14 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_factor_event_factor_id"), ["factor_id"], unique=False)
 
     op.create_table(
-        "factor_gas",
-        sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
-        sa.Column("factor_id", sa.Uuid(), nullable=False),
-        sa.Column("position", sa.SmallInteger(), nullable=False),
-        sa.Column("gas", sa.String(length=30), nullable=False),
-        sa.Column("amount", sa.Float(), nullable=False),
-        sa.Column("origin", sa.String(length=10), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["factor_id"],
-            ["factor.id"],
-            name=op.f("fk_factor_gas_factor_id_factor"),
-            ondelete="CASCADE",
-        ),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_factor_gas")),
-    )
-    with op.batch_alter_table("factor_gas", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_factor_gas_factor_id"), ["factor_id"], unique=False)
-
-    op.create_table(
         "factor_release_entry",
         sa.Column("release_id", sa.Uuid(), nullable=False),
         sa.Column("slug", sa.String(length=120), nullable=False),
         sa.Column("factor_id", sa.Uuid(), nullable=False),
+        sa.Column("flow", sa.String(length=120), nullable=False),
+        sa.Column("unit", sa.String(length=40), nullable=False),
+        sa.Column("geography", sa.String(length=20), nullable=False),
+        sa.Column("year", sa.Integer(), nullable=True),
         sa.ForeignKeyConstraint(
             ["factor_id"],
             ["factor.id"],
@@ -148,23 +150,24 @@ def upgrade() -> None:
         batch_op.create_index(
             batch_op.f("ix_factor_release_entry_factor_id"), ["factor_id"], unique=False
         )
+        batch_op.create_index(
+            "ix_factor_release_entry_flow", ["release_id", "flow", "geography"], unique=False
+        )
 
 
 def downgrade() -> None:
     with op.batch_alter_table("factor_release_entry", schema=None) as batch_op:
+        batch_op.drop_index("ix_factor_release_entry_flow")
         batch_op.drop_index(batch_op.f("ix_factor_release_entry_factor_id"))
 
     op.drop_table("factor_release_entry")
-    with op.batch_alter_table("factor_gas", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_factor_gas_factor_id"))
-
-    op.drop_table("factor_gas")
     with op.batch_alter_table("factor_event", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_factor_event_factor_id"))
 
     op.drop_table("factor_event")
     op.drop_table("factor_release")
     with op.batch_alter_table("factor", schema=None) as batch_op:
+        batch_op.drop_index("ix_factor_search")
         batch_op.drop_index("ix_factor_flow_geo_year")
 
     op.drop_table("factor")
