@@ -111,15 +111,11 @@ def register(app: typer.Typer, settings: Settings) -> None:
                 typer.echo(json.dumps([to_row(r) for r in records], ensure_ascii=False, indent=2))
                 return
             table = Table(title=_("Emission factors ({count})").format(count=len(records)))
-            for column in (
-                _("Id"),
-                _("Name"),
-                _("kg CO2e per unit"),
-                _("Unit"),
-                _("Region"),
-                _("Year"),
-            ):
-                table.add_column(column)
+            table.add_column(_("Id"), no_wrap=True)
+            table.add_column(_("Name"))
+            table.add_column(_("kg CO2e per unit"), justify="right")
+            for column in (_("Unit"), _("Region"), _("Year")):
+                table.add_column(column, no_wrap=True)
             for r in records:
                 table.add_row(
                     r.slug, escape(_name(r)), number(r.co2e), r.unit, r.geography, str(r.year or "")
