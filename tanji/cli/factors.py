@@ -12,6 +12,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from tanji.cli import openlca
 from tanji.cli.database import database_session, pick_release
 from tanji.cli.errors import handles_errors
 from tanji.cli.render import number, percent
@@ -380,4 +381,5 @@ def register(app: typer.Typer, settings: Settings) -> None:
             )
         Console().print(table)
 
+    openlca.register(factors, settings)
     app.add_typer(factors, name="factors")
