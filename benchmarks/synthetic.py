@@ -64,8 +64,8 @@ class Shape:
     clusters: int = 12
     cluster_markets: tuple[int, int] = (30, 70)  # ×(1 + producers) ≈ 150–350 activities
     loop_share: float = 0.4  # share of a cluster producer's inputs bought inside its cluster
-    inputs_per_producer: float = 14.0  # mean draws before duplicates merge, besides hubs
-    popularity: float = 1.1  # Pareto index of how often a market is bought from
+    inputs_per_producer: float = 21.0  # mean draws before duplicates merge, besides hubs
+    popularity: float = 0.8  # Pareto index of how often a market is bought from
     price_spread: float = 1.0  # σ of ln(price): how far unit magnitudes spread
     uncertain_share: float = 0.85
     sigma: tuple[float, float] = (0.05, 0.3)

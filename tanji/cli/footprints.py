@@ -10,14 +10,19 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from tanji.cli.database import database_session
 from tanji.cli.errors import handles_errors
 from tanji.cli.render import print_catalogue, print_summary
-from tanji.core.errors import InvalidInput
+from tanji.cli.rules import render_report, report_to_dict
+from tanji.core.errors import InvalidInput, NotFound
 from tanji.core.i18n import _
+from tanji.core.model import ProductSystem
+from tanji.core.results import Result
 from tanji.factors.resolve import FactorResolver, SeedTable
 from tanji.footprints import service
+from tanji.rules.service import RuleReport, check_study
 from tanji.settings import Settings
 
 NoDbOption = Annotated[
@@ -43,6 +48,17 @@ def factor_source(
         return
     with database_session(settings) as session:
         yield service.release_resolver(session, release)
+
+
+def rule_report(system: ProductSystem, result: Result) -> tuple[RuleReport | None, str]:
+    """The rule check of a model that names its category, or why there is none."""
+    category = system.meta.get("category")
+    if not category:
+        return None, ""
+    try:
+        return check_study(system, result), ""
+    except NotFound as missing:
+        return None, missing.message
 
 
 def register(app: typer.Typer, settings: Settings) -> None:
@@ -86,13 +102,22 @@ def register(app: typer.Typer, settings: Settings) -> None:
                 items = service.catalogue_file(path, resolver=resolver)
                 print_catalogue(Console(), items, as_json=as_json)
                 return
-            result = service.calculate_file(
+            system, result = service.study_file(
                 path, resolver=resolver, iterations=mc, seed=seed, depth=depth, tree_cutoff=cutoff
             )
+        report, note = rule_report(system, result)
         if as_json:
-            typer.echo(result.to_json(), nl=False)
-        else:
-            print_summary(Console(), result)
+            data = result.to_dict()
+            if report is not None:
+                data["rule_check"] = report_to_dict(report)
+            typer.echo(json.dumps(data, ensure_ascii=False, sort_keys=True, indent=2))
+            return
+        console = Console()
+        print_summary(console, result)
+        if report is not None:
+            console.print(render_report(report))
+        elif note:
+            console.print(f"[yellow]{escape(note)}[/]")
 
     @model.command(
         "validate", help=_("Check a model file: format, units, factors, links and loops.")

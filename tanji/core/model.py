@@ -105,6 +105,7 @@ class Factor:
     quality: Pedigree | None = None
     uncertainty: Uncertainty | None = None
     release: str | None = None  # the factor-database release it came from
+    flow: str = ""  # the factor family (e.g. electricity-footprint), for product rules
     version: int | None = None  # the factor's version in that database
     resolution: str = ""  # which rule chose this factor (region and year fallbacks)
 

@@ -229,4 +229,5 @@ def to_factor(record: FactorRecord, *, release: str | None = None) -> Factor:
         uncertainty=parse_uncertainty(record.uncertainty),
         release=release,
         version=record.version,
+        flow=record.flow,
     )

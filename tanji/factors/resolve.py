@@ -104,6 +104,7 @@ def data_to_factor(data: FactorData, *, release: str | None = None) -> Factor:
         quality=Pedigree(*scores) if all(score is not None for score in scores) else None,
         uncertainty=parse_uncertainty(data.uncertainty),
         release=release,
+        flow=data.flow,
     )
 
 

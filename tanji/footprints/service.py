@@ -57,13 +57,34 @@ def calculate_file(
     tree_cutoff: float = 0.01,
 ) -> Result:
     """The footprint of a model file, bound against the given factor source."""
+    return study_file(
+        path,
+        resolver=resolver,
+        iterations=iterations,
+        seed=seed,
+        depth=depth,
+        tree_cutoff=tree_cutoff,
+    )[1]
+
+
+def study_file(
+    path: Path,
+    *,
+    resolver: FactorResolver | None = None,
+    iterations: int = 0,
+    seed: int = 42,
+    depth: int = 4,
+    tree_cutoff: float = 0.01,
+) -> tuple[ProductSystem, Result]:
+    """The bound product system of a model file and its footprint (for rule checks)."""
     system = load_system(path, resolver)
     try:
-        return calculate(
+        result = calculate(
             system, iterations=iterations, seed=seed, depth=depth, tree_cutoff=tree_cutoff
         )
     except InvalidInput as error:
         raise _with_source(path, error) from None
+    return system, result
 
 
 def catalogue_file(

@@ -25,6 +25,7 @@ with warnings.catch_warnings():
     import bw2calc
 
 __all__ = [
+    "IMPACT_CATEGORY",
     "bw2calc",
     "datapackage",
     "demand_dict",
@@ -37,6 +38,8 @@ __all__ = [
 
 # stats_arrays uncertainty_type ids for tanji's UncertainValues.kind codes 0–4.
 STATS_ARRAYS_TYPE = np.array([0, 2, 3, 5, 4], dtype=np.uint8)
+# The impact category the characterization resource is tagged with, for MultiLCA's method_config.
+IMPACT_CATEGORY = ("tanji", "GWP100")
 
 
 def demand_dict(demand: np.ndarray) -> dict[int, float]:
@@ -65,6 +68,7 @@ def datapackage(
         indices_array=_indices(flows, np.zeros_like(flows)),
         data_array=np.asarray(matrices.characterization, dtype=float),
         name="characterization",
+        identifier=list(IMPACT_CATEGORY),
     )
     return package
 

@@ -35,7 +35,7 @@ from tanji.exchange.openlca import (
     import_openlca,
     read_package,
 )
-from tanji.exchange.openlca.importer import GAS_BY_CAS, GAS_BY_CODE, GAS_BY_NAME
+from tanji.exchange.openlca.gases import GAS_BY_CAS, GAS_BY_CODE, GAS_BY_NAME
 from tanji.factors import service
 from tanji.factors.rows import parse_composition, parse_row
 from tanji.settings import Settings

@@ -1,0 +1,1 @@
+"""Product category rules (PCR): what a study must include, checks, and grading."""
