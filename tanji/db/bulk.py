@@ -1,10 +1,10 @@
 """Fast executemany inserts for large imports (100,000 factor rows and more).
 
 SQLAlchemy's Core ``insert`` builds bound parameters per row in Python, which costs more
-than SQLite itself. Here the statement is compiled once and each row is turned into the
-driver's parameter form with the columns' own bind processors (so UUIDs, dates and
-datetimes are stored exactly as SQLAlchemy would store them), then sent in one
-``executemany`` on the session's connection, inside its transaction.
+than SQLite itself. Here the statement is compiled once and each row — a tuple in the
+order of ``keys`` — is turned into the driver's parameter form with the columns' own bind
+processors (so UUIDs, dates and datetimes are stored exactly as SQLAlchemy would store
+them), then sent in one ``executemany`` on the session's connection, inside its transaction.
 """
 
 from __future__ import annotations
@@ -15,45 +15,51 @@ from typing import Any
 from sqlalchemy import Connection, Table, insert
 
 
-def bulk_insert(connection: Connection, table: Table, rows: Sequence[dict[str, Any]]) -> None:
-    """Insert ``rows`` (dicts with the same keys) into ``table`` with one executemany."""
+def bulk_insert(
+    connection: Connection, table: Table, keys: Sequence[str], rows: Sequence[Sequence[Any]]
+) -> None:
+    """Insert ``rows`` (tuples of values for ``keys``) into ``table`` in one executemany."""
     if not rows:
         return
     dialect = connection.dialect
-    keys = list(rows[0])
-    compiled = insert(table).compile(dialect=dialect, column_keys=keys)
+    compiled = insert(table).compile(dialect=dialect, column_keys=list(keys))
     processors = [
-        (key, processor)
-        for key in keys
+        (index, processor)
+        for index, key in enumerate(keys)
         if (processor := table.c[key].type.bind_processor(dialect)) is not None
     ]
+    memo: dict[int, tuple[Any, Any]] = {}
 
-    memo: dict[str, tuple[Any, Any]] = {}
-
-    def convert(row: dict[str, Any]) -> dict[str, Any]:
-        if not processors:
-            return row
-        values = dict(row)
-        for key, processor in processors:
-            value = values[key]
+    def convert(row: Sequence[Any]) -> list[Any]:
+        values = list(row)
+        for index, processor in processors:
+            value = values[index]
             if value is None:
                 continue
             # an import stamps every row with the same datetime: convert it once
-            seen = memo.get(key)
+            seen = memo.get(index)
             if seen is not None and seen[0] is value:
-                values[key] = seen[1]
+                values[index] = seen[1]
                 continue
             converted = processor(value)
-            memo[key] = (value, converted)
-            values[key] = converted
+            memo[index] = (value, converted)
+            values[index] = converted
         return values
 
     if compiled.positional:
-        order = compiled.positiontup or []
+        position = {key: index for index, key in enumerate(keys)}
+        order = [position[name] for name in compiled.positiontup or []]
         params: list[Any] = []
         for row in rows:
             values = convert(row)
-            params.append(tuple(values[name] for name in order))
+            params.append(tuple(values[index] for index in order))
     else:
-        params = [convert(row) for row in rows]
+        params = [dict(zip(keys, convert(row), strict=True)) for row in rows]
     connection.exec_driver_sql(compiled.string, params)
+
+
+def bulk_insert_dicts(connection: Connection, table: Table, rows: Sequence[dict[str, Any]]) -> None:
+    """:func:`bulk_insert` for rows given as dicts with the same keys."""
+    if rows:
+        keys = list(rows[0])
+        bulk_insert(connection, table, keys, [tuple(row[key] for key in keys) for row in rows])

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from tanji.core.errors import Conflict, Forbidden, InvalidInput, Loc, NotFound
 from tanji.core.i18n import _
 from tanji.db.base import utcnow
-from tanji.db.bulk import bulk_insert
+from tanji.db.bulk import bulk_insert, bulk_insert_dicts
 from tanji.factors.models import (
     FactorEvent,
     FactorRecord,
@@ -114,7 +114,8 @@ def import_factors(
     latest = _latest_versions(session, [data.slug for data in parsed])
     now = utcnow()
     status = FactorStatus.PUBLISHED if publish else FactorStatus.DRAFT
-    factor_rows: list[dict[str, Any]] = []
+    stamp = _stamp(status, actor, now)
+    factor_rows: list[tuple[Any, ...]] = []
     superseded: list[uuid.UUID] = []
     for data in parsed:
         previous = latest.get(data.slug)
@@ -128,9 +129,9 @@ def import_factors(
             report.new_versions += 1
             if publish and previous.status == FactorStatus.PUBLISHED:
                 superseded.append(previous.id)
-        factor_rows.append(_record_values(data, uuid.uuid4(), version, status, actor, now))
+        factor_rows.append(_record_values(data, uuid.uuid4(), version, stamp))
     if factor_rows:
-        bulk_insert(session.connection(), FactorRecord.__table__, factor_rows)
+        bulk_insert(session.connection(), FactorRecord.__table__, RECORD_KEYS, factor_rows)
     for chunk in _chunks(superseded):
         session.execute(
             update(FactorRecord)
@@ -141,48 +142,36 @@ def import_factors(
     return report
 
 
-def _record_values(data: FactorData, factor_id, version, status, actor, now) -> dict[str, Any]:
-    published = status == FactorStatus.PUBLISHED
-    return {
-        "id": factor_id,
-        "slug": data.slug,
-        "version": version,
-        "flow": data.flow,
-        "name_zh": data.name_zh,
-        "name_en": data.name_en,
-        "synonyms": data.synonyms,
-        "category": data.category,
-        "unit": data.unit,
-        "composition": data.composition,
-        "origin": data.origin,
-        "dimension": data.dimension,
-        "co2e": data.co2e,
-        "fossil_co2e": data.fossil_co2e,
-        "biogenic_co2e": data.biogenic_co2e,
-        "dluc_co2e": data.dluc_co2e,
-        "boundary": data.boundary,
-        "geography": data.geography,
-        "year": data.year,
-        "valid_from": data.valid_from,
-        "valid_to": data.valid_to,
-        "technology": data.technology,
-        "source_document": data.source_document,
-        "source_table": data.source_table,
-        "source_url": data.source_url,
-        "license": data.license,
-        **{key: data.pedigree.get(key) for key in PEDIGREE},
-        "quality_rating": data.quality_rating,
-        "uncertainty": data.uncertainty,
-        "status": status,
-        "contributor": actor,
-        "reviewer": actor if published else None,
-        "review_note": _("Published by a curator on import.") if published else None,
-        "reviewed_at": now if published else None,
-        "notes": data.notes,
-        "search_text": data.search_text,
-        "import_mode": status,
-        "created_at": now,
-    }
+RECORD_KEYS = (
+    "id", "slug", "version", "flow", "name_zh", "name_en", "synonyms", "category", "unit",
+    "composition", "origin", "dimension", "co2e", "fossil_co2e", "biogenic_co2e", "dluc_co2e",
+    "boundary", "geography", "year", "valid_from", "valid_to", "technology", "source_document",
+    "source_table", "source_url", "license", *PEDIGREE, "quality_rating", "uncertainty",
+    "status", "contributor", "reviewer", "review_note", "reviewed_at", "notes", "search_text",
+    "import_mode", "created_at",
+)  # fmt: skip
+
+
+def _record_values(data: FactorData, factor_id, version, stamp: tuple[Any, ...]) -> tuple:
+    """A factor row in ``RECORD_KEYS`` order; ``stamp`` holds the import's common values."""
+    p = data.pedigree
+    return (
+        factor_id, data.slug, version, data.flow, data.name_zh, data.name_en, data.synonyms,
+        data.category, data.unit, data.composition, data.origin, data.dimension, data.co2e,
+        data.fossil_co2e, data.biogenic_co2e, data.dluc_co2e, data.boundary, data.geography,
+        data.year, data.valid_from, data.valid_to, data.technology, data.source_document,
+        data.source_table, data.source_url, data.license, p.get("reliability"),
+        p.get("completeness"), p.get("temporal"), p.get("geographical"),
+        p.get("technological"), data.quality_rating, data.uncertainty, stamp[0], stamp[1],
+        stamp[2], stamp[3], stamp[4], data.notes, data.search_text, stamp[0], stamp[5],
+    )  # fmt: skip
+
+
+def _stamp(status: str, actor: str, now) -> tuple[Any, ...]:
+    """status, contributor, reviewer, review note, reviewed at, created at."""
+    if status == FactorStatus.PUBLISHED:
+        return (status, actor, actor, _("Published by a curator on import."), now, now)
+    return (status, actor, None, None, None, now)
 
 
 def _fingerprint(record: FactorRecord) -> tuple[Any, ...]:
@@ -477,7 +466,7 @@ def create_release(session: Session, *, name: str, actor: str, notes: str = "") 
         }
         for row in content.values()
     ]
-    bulk_insert(session.connection(), FactorReleaseEntry.__table__, rows)
+    bulk_insert_dicts(session.connection(), FactorReleaseEntry.__table__, rows)
     release.factor_count = len(rows)
     session.flush()
     return release

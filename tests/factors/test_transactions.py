@@ -24,9 +24,9 @@ class TestImportFailsHalfWay:
         before = count(engine)
         real_insert = service.bulk_insert
 
-        def fails_half_way(connection, table, rows):
+        def fails_half_way(connection, table, keys, rows):
             # half the rows reach the database, then the disk fails
-            real_insert(connection, table, rows[: len(rows) // 2])
+            real_insert(connection, table, keys, rows[: len(rows) // 2])
             raise OperationalError("INSERT INTO factor", {}, Exception("disk I/O error"))
 
         monkeypatch.setattr(service, "bulk_insert", fails_half_way)
