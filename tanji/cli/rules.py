@@ -50,9 +50,10 @@ def render_report(report: RuleReport, *, infos: bool = False) -> Group:
     shown = [f for f in report.findings if infos or f.severity != "info"]
     for finding in shown:
         style = SEVERITY_STYLE[finding.severity]
+        label = escape(_(SEVERITY_LABELS[finding.severity]))
         where = f" [dim]({escape(finding.where)})[/]" if finding.where else ""
         table.add_row(
-            f"[{style}]{escape(_(SEVERITY_LABELS[finding.severity]))}[/]",
+            f"[{style}]{label}[/]",
             escape(finding.message) + where,
             escape(finding.clause),
             escape(finding.action),

@@ -61,7 +61,7 @@ def check(system: ProductSystem, result: Result, rule: Rule) -> list[Finding]:
             Finding(
                 "boundary",
                 "error",
-                f"{standard}, {_('system boundary')}",
+                _("{standard}, system boundary").format(standard=standard),
                 _("The boundary is {found}; this rule requires {allowed}.").format(
                     found=boundary, allowed=", ".join(b.value for b in rule.boundaries)
                 ),
@@ -76,7 +76,7 @@ def check(system: ProductSystem, result: Result, rule: Rule) -> list[Finding]:
                 Finding(
                     f"stage:{stage.value}",
                     "error",
-                    f"{standard}, {_('life-cycle stages')}",
+                    _("{standard}, life-cycle stages").format(standard=standard),
                     _("No process covers the stage '{stage}'.").format(
                         stage=_(STAGE_LABELS[stage.value])
                     ),
@@ -130,7 +130,7 @@ def _check_unit(system: ProductSystem, rule: Rule, standard: str) -> list[Findin
     if rule.unit is None:
         return []
     where = "product.unit"
-    clause = f"{standard}, {_('functional or declared unit')}"
+    clause = _("{standard}, functional or declared unit").format(standard=standard)
     try:
         conversion_factor(system.unit, rule.unit.unit)
     except InvalidInput:
