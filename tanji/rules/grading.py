@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from tanji.core.errors import InvalidInput
 from tanji.core.i18n import _
 from tanji.core.results import Result
 from tanji.core.units import conversion_factor
@@ -50,8 +51,24 @@ def _source(scheme: GradingScheme) -> str:
 
 def grade(result: Result, scheme: GradingScheme, peers: Sequence[float] = ()) -> Grade:
     """Grade ``result``; ``peers`` are published footprints (per scheme unit) for percentiles."""
-    value = per_scheme_unit(result, scheme)
     unit = f"{scheme.unit.amount:g} {scheme.unit.unit}"
+    try:
+        value = per_scheme_unit(result, scheme)
+    except InvalidInput:
+        # the study's unit does not fit the scheme: the rule check reports it (code 'unit')
+        return Grade(
+            scheme=scheme.id,
+            version=scheme.version,
+            kind=scheme.kind,
+            grade=None,
+            label="",
+            value=float("nan"),
+            unit=unit,
+            explanation=_(
+                "Not graded: the study's unit {found} does not convert to {unit}."
+            ).format(found=result.unit, unit=unit),
+            source=_source(scheme),
+        )
     common = {
         "scheme": scheme.id,
         "version": scheme.version,

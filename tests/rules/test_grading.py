@@ -83,3 +83,9 @@ class TestPercentile:
         assert grade(result_of(2.0), PERCENTILE, peers).grade == 1
         assert grade(result_of(5.0), PERCENTILE, peers).grade == 3
         assert grade(result_of(9.0), PERCENTILE, peers).grade == 5
+
+
+class TestUnitsThatDoNotFit:
+    def test_no_grade_and_a_reason(self) -> None:
+        graded = grade(result_of(5.0, unit="kWh"), HYDROGEN)
+        assert graded.grade is None and "kWh" in graded.explanation
