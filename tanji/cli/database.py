@@ -7,6 +7,7 @@ from contextlib import contextmanager
 
 from sqlalchemy import Engine
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from tanji.core.errors import InvalidInput
@@ -38,11 +39,19 @@ def ready_engine(settings: Settings) -> Engine:
                 _("The database is not at the current schema: run `tanji db upgrade`.")
             )
         upgrade(engine)
-    with session_scope(engine) as session:
-        if service.latest_release(session) is None:
-            if not is_embedded(settings):
-                raise InvalidInput(_("The database has no factor release: run `tanji db seed`."))
-            seed_factors(session)
+    try:
+        with session_scope(engine) as session:
+            if service.latest_release(session) is None:
+                if not is_embedded(settings):
+                    raise InvalidInput(
+                        _("The database has no factor release: run `tanji db seed`.")
+                    )
+                seed_factors(session)
+    except IntegrityError:
+        # another process seeded the new database at the same moment; its seed stands
+        with session_scope(engine) as session:
+            if service.latest_release(session) is None:
+                raise
     return engine
 
 

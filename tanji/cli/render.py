@@ -33,6 +33,8 @@ BOUNDARY_NAMES = {
 
 def number(value: float, digits: int = 4) -> str:
     """A number with locale grouping and about ``digits`` significant figures."""
+    if not math.isfinite(value):
+        return "–"
     magnitude = abs(value)
     decimals = 0 if magnitude >= 10 ** (digits - 1) else max(0, digits - 1 - _exponent(magnitude))
     pattern = "#,##0" + ("." + "#" * min(decimals, 8) if decimals else "")

@@ -53,3 +53,11 @@ class TestCalcShowsTheRule:
         assert check["rule"] == "electrolytic-aluminium" and check["submittable"] is False
         codes = {f["code"] for f in check["findings"]}
         assert "requirement:carbon-anode" in codes
+
+
+class TestUnitThatDoesNotFit:
+    def test_calc_reports_the_unit_finding_and_no_grade(self) -> None:
+        model = Path(__file__).resolve().parents[1] / "rules/models/methanol-break-unit-volume.yaml"
+        result = run("calc", model, "--no-db")
+        assert result.exit_code == 0, result.output
+        assert "Not graded" in result.output and "Traceback" not in result.output
