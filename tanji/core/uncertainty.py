@@ -251,7 +251,8 @@ def _solve_batch(base, data, gather, entry_cols, factorization, demand) -> np.nd
 
 def _direct(base: sp.csc_matrix, values: np.ndarray, demand: np.ndarray) -> np.ndarray:
     matrix = sp.csc_matrix((values, base.indices, base.indptr), shape=base.shape)
-    return splu(matrix, permc_spec="COLAMD").solve(demand)
+    # Aᵀ keeps the fill-in small (see tanji.core.solvers); solve A x = f through it
+    return splu(sp.csc_matrix(matrix.T), permc_spec="COLAMD").solve(demand, trans="T")
 
 
 @dataclass(frozen=True)
