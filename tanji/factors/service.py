@@ -6,6 +6,7 @@ an import that fails half way leaves the database as it was.
 
 from __future__ import annotations
 
+import os
 import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -117,7 +118,8 @@ def import_factors(
     stamp = _stamp(status, actor, now)
     factor_rows: list[tuple[Any, ...]] = []
     superseded: list[uuid.UUID] = []
-    for data in parsed:
+    ids = _new_ids(len(parsed))
+    for data, factor_id in zip(parsed, ids, strict=True):
         previous = latest.get(data.slug)
         if previous is not None and _fingerprint(previous) == data.fingerprint():
             report.unchanged += 1
@@ -129,7 +131,7 @@ def import_factors(
             report.new_versions += 1
             if publish and previous.status == FactorStatus.PUBLISHED:
                 superseded.append(previous.id)
-        factor_rows.append(_record_values(data, uuid.uuid4(), version, stamp))
+        factor_rows.append(_record_values(data, factor_id, version, stamp))
     if factor_rows:
         bulk_insert(session.connection(), FactorRecord.__table__, RECORD_KEYS, factor_rows)
     for chunk in _chunks(superseded):
@@ -165,6 +167,17 @@ def _record_values(data: FactorData, factor_id, version, stamp: tuple[Any, ...])
         p.get("technological"), data.quality_rating, data.uncertainty, stamp[0], stamp[1],
         stamp[2], stamp[3], stamp[4], data.notes, data.search_text, stamp[0], stamp[5],
     )  # fmt: skip
+
+
+def _new_ids(count: int) -> list[uuid.UUID]:
+    """``count`` random (version 4) UUIDs from one read of the system's random source.
+
+    ``uuid.uuid4()`` reads os.urandom once per id, a third of a second per 100,000 rows.
+    """
+    raw = bytearray(os.urandom(16 * count))
+    raw[6::16] = bytes(b & 0x0F | 0x40 for b in raw[6::16])
+    raw[8::16] = bytes(b & 0x3F | 0x80 for b in raw[8::16])
+    return [uuid.UUID(bytes=bytes(raw[i : i + 16])) for i in range(0, 16 * count, 16)]
 
 
 def _stamp(status: str, actor: str, now) -> tuple[Any, ...]:
