@@ -32,6 +32,7 @@ lint: install
 
 bench: install
 	$(BIN)/python -m benchmarks.bench_engine
+	$(BIN)/python -m benchmarks.bench_factors
 
 clean:
 	rm -rf $(VENV) build *.egg-info
