@@ -2,12 +2,14 @@
 
 The matrix is never inverted: one LU serves any number of demands (``solve``) and the
 transposed system (``solve_transposed``) that gives every product's footprint at once.
-SuperLU (scipy's ``splu``) with a COLAMD column ordering factorises **Aᵀ**, not A: on
-supply-chain matrices (inputs drawn from upstream, hubs such as electricity used by
-thousands of processes) the factors of Aᵀ stay close to the size of A, while those of A
-fill in tens to hundreds of times over (benchmarks/synthetic.py, 25,000 activities: fill
-7.5× and 1 s for Aᵀ against 324× and 100 s for A). scipy's ``spsolve`` on a CSR matrix
-does the same implicitly. Both solves then use the one factorisation.
+
+Supply chains are mostly hierarchical: loops are confined to small groups of processes
+(electricity ↔ coal ↔ steel). Ordering the processes by their strongly connected groups
+(the order in which Pearce's algorithm finishes them is a topological order of the groups)
+makes A block-triangular, so SuperLU factorises it with the natural ordering and fill-in
+only inside the loops. On the 25,000-activity benchmark system this takes 0.04 s with
+fill 1.8×, against 1 s (fill 7.5×) for COLAMD on Aᵀ and 100 s (fill 324×) for COLAMD on A.
+A system dominated by one large loop falls back to COLAMD on Aᵀ.
 """
 
 from __future__ import annotations
@@ -29,20 +31,36 @@ _LOOP_GAIN_LIMIT = 1.0 - 1e-9
 _DENSE_CHECK_LIMIT = 600
 
 
+# Above this many processes in one loop, natural ordering may fill in: use COLAMD.
+_LARGEST_BLOCK_FOR_NATURAL = 5000
+
+
 @dataclass(frozen=True)
 class Factorization:
-    """An LU factorisation of Aᵀ (n × n) with solves for A x = b and Aᵀ y = b."""
+    """An LU factorisation of the permuted Aᵀ with solves for A x = b and Aᵀ y = b.
 
-    lu: object  # scipy.sparse.linalg.SuperLU of Aᵀ
+    ``order`` is the permutation applied to rows and columns before factorising (None
+    when the matrix is factorised as it is, with COLAMD choosing the column order).
+    """
+
+    lu: object  # scipy.sparse.linalg.SuperLU of (P A Pᵀ)ᵀ
     size: int
+    order: np.ndarray | None = None
 
     def solve(self, rhs: np.ndarray) -> np.ndarray:
         """x with A x = rhs; rhs has shape (n,) or (n, k)."""
-        return self.lu.solve(np.asarray(rhs, dtype=float), trans="T")
+        return self._solve(np.asarray(rhs, dtype=float), trans="T")
 
     def solve_transposed(self, rhs: np.ndarray) -> np.ndarray:
         """y with Aᵀ y = rhs; rhs has shape (n,) or (n, k)."""
-        return self.lu.solve(np.asarray(rhs, dtype=float))
+        return self._solve(np.asarray(rhs, dtype=float), trans="N")
+
+    def _solve(self, rhs: np.ndarray, trans: str) -> np.ndarray:
+        if self.order is None:
+            return self.lu.solve(rhs, trans=trans)
+        result = np.empty_like(rhs)
+        result[self.order] = self.lu.solve(np.ascontiguousarray(rhs[self.order]), trans=trans)
+        return result
 
 
 def factorize(technosphere: sp.spmatrix, *, labels: Sequence[str] | None = None) -> Factorization:
@@ -59,7 +77,14 @@ def factorize(technosphere: sp.spmatrix, *, labels: Sequence[str] | None = None)
             )
         )
     matrix.sort_indices()
+    _count, groups = csgraph.connected_components(matrix, directed=True, connection="strong")
+    largest = int(np.bincount(groups).max()) if n else 0
     try:
+        if largest <= _LARGEST_BLOCK_FOR_NATURAL:
+            order = np.argsort(groups, kind="stable")
+            permuted = matrix[order][:, order]
+            lu = splu(sp.csc_matrix(permuted.T), permc_spec="NATURAL")
+            return Factorization(lu=lu, size=n, order=order)
         lu = splu(sp.csc_matrix(matrix.T), permc_spec="COLAMD")
     except RuntimeError:
         raise diagnose(matrix, labels) from None

@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import scipy.sparse as sp
-from scipy.sparse.linalg import splu
 
 from tanji.core.errors import InvalidInput
 from tanji.core.i18n import _
@@ -251,8 +250,7 @@ def _solve_batch(base, data, gather, entry_cols, factorization, demand) -> np.nd
 
 def _direct(base: sp.csc_matrix, values: np.ndarray, demand: np.ndarray) -> np.ndarray:
     matrix = sp.csc_matrix((values, base.indices, base.indptr), shape=base.shape)
-    # Aᵀ keeps the fill-in small (see tanji.core.solvers); solve A x = f through it
-    return splu(sp.csc_matrix(matrix.T), permc_spec="COLAMD").solve(demand, trans="T")
+    return factorize(matrix).solve(demand)
 
 
 @dataclass(frozen=True)
