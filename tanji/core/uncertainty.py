@@ -1,11 +1,11 @@
 """Monte Carlo on the amounts of A and B, without rebuilding the matrices each iteration.
 
-Every uncertain stored value has a distribution. Samples are drawn for a whole batch of
-iterations at once; each iteration's A differs from the deterministic A₀ only in values,
-so A₀'s LU factorisation preconditions an iterative refinement
-``s ← s + A₀⁻¹(f − A s)`` that converges in a few steps for realistic spreads (for an
-acyclic supply chain A₀⁻¹ΔA is nilpotent). An iteration that does not converge is solved
-directly with its own LU, so every result is exact to solver precision.
+Every uncertain stored value has a distribution; samples are drawn for a batch of
+iterations at once. Each draw's A has A₀'s sparsity pattern, so the block-triangular
+ordering found for A₀ (tanji.core.solvers) is reused: a draw gathers its values into the
+permuted structure and is factorised in natural order, exactly. When A₀ is dominated by one
+large loop (no such ordering), A₀'s LU preconditions an iterative refinement
+``s ← s + A₀⁻¹(f − A s)`` instead, and a draw that does not converge is solved directly.
 """
 
 from __future__ import annotations
@@ -14,8 +14,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import scipy.sparse as sp
+from scipy.sparse.linalg import splu
 
-from tanji.core.errors import InvalidInput
+from tanji.core.errors import CalculationError, InvalidInput
 from tanji.core.i18n import _
 from tanji.core.matrices import Matrices
 from tanji.core.solvers import factorize
@@ -167,6 +168,7 @@ def run_monte_carlo(
         entry_rows = base.indices.astype(np.int64)
         entry_cols = np.repeat(np.arange(n), np.diff(base.indptr))
         gather = sp.csr_matrix((np.ones(nnz), (entry_rows, np.arange(nnz))), shape=(n, nnz))
+    refactor = _Refactor.of(base, factorization) if tech is not None else None
     if bio is not None:
         weights = matrices.characterization[bio.rows]
         spread = sp.csr_matrix((weights, (bio.cols, np.arange(len(bio)))), shape=(n, len(bio)))
@@ -188,7 +190,10 @@ def run_monte_carlo(
             tech_draw = tech.sample(rng, size)
             data = np.repeat(base.data[:, None], size, axis=1)
             np.add.at(data, tech_pos, tech_draw - tech.amount[:, None])
-            supply = _solve_batch(base, data, gather, entry_cols, factorization, demand)
+            if refactor is not None:
+                supply = refactor.solve_all(data, demand)
+            else:
+                supply = _solve_batch(base, data, gather, entry_cols, factorization, demand)
             if keep_samples:
                 kept_tech.append(tech_draw)
         scores[start : start + size] = np.einsum("ij,ij->j", cb, supply)
@@ -246,6 +251,59 @@ def _solve_batch(base, data, gather, entry_cols, factorization, demand) -> np.nd
     for k in active:
         supply[:, k] = _direct(base, data[:, k], demand)
     return supply
+
+
+@dataclass(frozen=True)
+class _Refactor:
+    """Factorise each draw's A anew, reusing the block-triangular order of A₀.
+
+    Every draw has A₀'s sparsity pattern, so the permuted, transposed structure is built
+    once and a draw only gathers its values into it; with the natural order the LU of a
+    draw costs about as much as A₀'s (0.04 s at 25,000 activities), less than iterative
+    refinement needs when A has hundreds of thousands of values.
+    """
+
+    order: np.ndarray
+    gather: np.ndarray  # positions in A's data of each stored value of (P A Pᵀ)ᵀ
+    indices: np.ndarray
+    indptr: np.ndarray
+    shape: tuple[int, int]
+
+    @classmethod
+    def of(cls, base: sp.csc_matrix, factorization) -> _Refactor | None:
+        if factorization.order is None:
+            return None  # one large loop: COLAMD each draw would cost more than refining
+        order = factorization.order
+        positions = sp.csc_matrix(
+            (np.arange(1, base.nnz + 1, dtype=float), base.indices, base.indptr), shape=base.shape
+        )
+        permuted = sp.csc_matrix(positions[order][:, order].T)
+        permuted.sort_indices()
+        return cls(
+            order=order,
+            gather=permuted.data.astype(np.int64) - 1,
+            indices=permuted.indices.copy(),
+            indptr=permuted.indptr.copy(),
+            shape=base.shape,
+        )
+
+    def solve_all(self, data: np.ndarray, demand: np.ndarray) -> np.ndarray:
+        """A_k s_k = f for every column k of ``data`` (A's stored values per draw)."""
+        supply = np.empty((self.shape[0], data.shape[1]))
+        rhs = np.ascontiguousarray(demand[self.order])
+        for k in range(data.shape[1]):
+            matrix = sp.csc_matrix(
+                (data[self.gather, k], self.indices, self.indptr), shape=self.shape
+            )
+            try:
+                lu = splu(matrix, permc_spec="NATURAL")
+            except RuntimeError:
+                raise CalculationError(
+                    _("Monte Carlo draw {k} gives a singular system; narrow the spreads of the "
+                      "loop's inputs.").format(k=k + 1)
+                ) from None  # fmt: skip
+            supply[self.order, k] = lu.solve(rhs, trans="T")
+        return supply
 
 
 def _direct(base: sp.csc_matrix, values: np.ndarray, demand: np.ndarray) -> np.ndarray:
