@@ -221,7 +221,7 @@ def _find_providers(system: ProductSystem) -> tuple[dict[str, tuple[Process, int
     """Map product ids (and process ids, to their reference output) to their maker."""
     providers: dict[str, tuple[Process, int]] = {}
     process_ids: dict[str, str] = {}
-    for p_index, process in enumerate(system.processes):
+    for process in system.processes:
         if process.id in process_ids:
             raise InvalidInput(
                 _("Duplicate process id '{id}'.").format(id=process.id), loc=(*process.loc, "id")
@@ -239,7 +239,6 @@ def _find_providers(system: ProductSystem) -> tuple[dict[str, tuple[Process, int
                     loc=(*output.loc, "id"),
                 )
             providers[output.id] = (process, o_index)
-        del p_index
     return providers, process_ids
 
 

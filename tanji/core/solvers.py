@@ -99,6 +99,13 @@ def _names(indices: Sequence[int], labels: Sequence[str] | None) -> list[str]:
 
 def diagnose(matrix: sp.csc_matrix, labels: Sequence[str] | None) -> SingularSystem:
     """Explain why A cannot be solved, naming the processes involved."""
+    return _loop_problem(matrix, labels) or SingularSystem(
+        _("The technosphere matrix is singular and cannot be solved.")
+    )
+
+
+def _loop_problem(matrix: sp.csc_matrix, labels: Sequence[str] | None) -> SingularSystem | None:
+    """A process or loop that uses at least as much as it makes, or None."""
     diagonal = matrix.diagonal()
     no_output = np.flatnonzero(diagonal <= 0)
     if no_output.size:
@@ -121,7 +128,7 @@ def diagnose(matrix: sp.csc_matrix, labels: Sequence[str] | None) -> SingularSys
                 ).format(names=", ".join(names), gain=gain),
                 processes=names,
             )
-    return SingularSystem(_("The technosphere matrix is singular and cannot be solved."))
+    return None
 
 
 def loops(matrix: sp.csc_matrix) -> list[np.ndarray]:
@@ -158,11 +165,6 @@ def check_loops(technosphere: sp.spmatrix, *, labels: Sequence[str] | None = Non
     Such a loop may still give a non-singular matrix, but its solution is negative and
     meaningless, so user models are checked before they are solved.
     """
-    matrix = sp.csc_matrix(technosphere, dtype=float)
-    diagonal = matrix.diagonal()
-    if np.any(diagonal <= 0):
-        raise diagnose(matrix, labels)
-    for block in loops(matrix):
-        gain = loop_gain(matrix, block)
-        if gain is not None and gain >= _LOOP_GAIN_LIMIT:
-            raise diagnose(matrix, labels)
+    problem = _loop_problem(sp.csc_matrix(technosphere, dtype=float), labels)
+    if problem is not None:
+        raise problem

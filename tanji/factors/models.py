@@ -99,6 +99,16 @@ class FactorRecord(UUIDPk, Timestamps, Base):
     import_mode: Mapped[str] = mapped_column(String(20), default="draft")
 
     @property
+    def pedigree_scores(self) -> tuple[int | None, ...]:
+        return (
+            self.reliability,
+            self.completeness,
+            self.temporal,
+            self.geographical,
+            self.technological,
+        )
+
+    @property
     def gases(self) -> list[StoredGas]:
         """The composition as (gas, kg per unit, origin) entries."""
         return [

@@ -17,10 +17,10 @@ from sqlalchemy.orm import Session
 
 from tanji.core.errors import InvalidInput, Loc, UnitMismatch, UnknownReference
 from tanji.core.i18n import _
-from tanji.core.model import DataKind, Factor, GasAmount, Origin, Pedigree
+from tanji.core.model import Factor
 from tanji.core.units import dimension_name, parse_unit
 from tanji.factors.models import FactorRecord, FactorRelease, FactorReleaseEntry
-from tanji.factors.resolve import FactorRef, parse_uncertainty, region_chain
+from tanji.factors.resolve import FactorRef, data_to_factor, region_chain
 
 _CHUNK = 900
 
@@ -173,11 +173,7 @@ class ReleaseResolver:
             )
             for record in records:
                 self._factors[record.slug] = to_factor(record, release=self.release.name)
-        return [_with_rule(self._factors[entry.slug], rule) for entry, rule in chosen]
-
-
-def _with_rule(factor: Factor, rule: str) -> Factor:
-    return replace(factor, resolution=rule)
+        return [replace(self._factors[entry.slug], resolution=rule) for entry, rule in chosen]
 
 
 @lru_cache(maxsize=4096)
@@ -204,30 +200,4 @@ def _nearest_year(entries: list[_Entry], year: int | None) -> tuple[_Entry, str]
 
 def to_factor(record: FactorRecord, *, release: str | None = None) -> Factor:
     """An ORM factor version as the engine's :class:`Factor`."""
-    scores = [getattr(record, key) for key in (
-        "reliability", "completeness", "temporal", "geographical", "technological"
-    )]  # fmt: skip
-    quality = Pedigree(*scores) if all(score is not None for score in scores) else None
-    citation = "; ".join(
-        part
-        for part in (
-            record.source_document,
-            record.source_table,
-            str(record.year or ""),
-            record.source_url,
-        )
-        if part
-    )
-    return Factor(
-        id=record.slug,
-        unit=record.unit,
-        gases=tuple(GasAmount(g.gas, g.amount, Origin(g.origin)) for g in record.gases),
-        name=record.name_en or record.name_zh,
-        source=citation,
-        data=DataKind.SECONDARY,
-        quality=quality,
-        uncertainty=parse_uncertainty(record.uncertainty),
-        release=release,
-        version=record.version,
-        flow=record.flow,
-    )
+    return data_to_factor(record, release=release, version=record.version)

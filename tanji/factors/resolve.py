@@ -14,13 +14,13 @@ from dataclasses import dataclass
 from functools import lru_cache
 from importlib.resources import files
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 from tanji.core.errors import InvalidInput, Loc, UnknownReference
 from tanji.core.i18n import _
 from tanji.core.model import DataKind, Factor, GasAmount, Origin, Pedigree, Uncertainty
 from tanji.factors.fileio import read_rows
-from tanji.factors.rows import PEDIGREE, FactorData, parse_row
+from tanji.factors.rows import FactorData, citation, parse_row
 
 _PARAM_RE = re.compile(r"(\w+)=([-+0-9.eE]+)")
 
@@ -86,25 +86,25 @@ def _default_table() -> dict[str, FactorData]:
     return rows
 
 
-def data_to_factor(data: FactorData, *, release: str | None = None) -> Factor:
-    """A checked template row as the engine's Factor."""
-    scores = [data.pedigree.get(key) for key in PEDIGREE]
-    citation = "; ".join(
-        part
-        for part in (data.source_document, data.source_table, str(data.year or ""), data.source_url)
-        if part
-    )
+def data_to_factor(item: Any, *, release: str | None = None, version: int | None = None) -> Factor:
+    """A checked template row or a stored factor version as the engine's Factor.
+
+    Both carry the same attributes (slug, unit, gases, names, source, pedigree scores,
+    uncertainty, flow), so the seed table and the database convert them alike.
+    """
+    scores = item.pedigree_scores
     return Factor(
-        id=data.slug,
-        unit=data.unit,
-        gases=tuple(GasAmount(gas, amount, Origin(origin)) for gas, amount, origin in data.gases),
-        name=data.name_en or data.name_zh,
-        source=citation,
+        id=item.slug,
+        unit=item.unit,
+        gases=tuple(GasAmount(gas, amount, Origin(origin)) for gas, amount, origin in item.gases),
+        name=item.name_en or item.name_zh,
+        source=citation(item.source_document, item.source_table, item.year, item.source_url),
         data=DataKind.SECONDARY,
         quality=Pedigree(*scores) if all(score is not None for score in scores) else None,
-        uncertainty=parse_uncertainty(data.uncertainty),
+        uncertainty=parse_uncertainty(item.uncertainty),
         release=release,
-        flow=data.flow,
+        version=version,
+        flow=item.flow,
     )
 
 

@@ -138,15 +138,28 @@ class FactorData:
         # bounded: it sits in a B-tree index (PostgreSQL caps index rows near 2.7 kB)
         return " ".join(p for p in parts if p).lower()[:1000]
 
-    def fingerprint(self) -> tuple[Any, ...]:
-        """What makes two rows the same version (names and notes included)."""
-        return (
-            self.flow, self.name_zh, self.name_en, self.synonyms, self.category, self.unit,
-            tuple(self.gases), self.boundary, self.geography, self.year, self.valid_from,
-            self.valid_to, self.technology, self.source_document, self.source_table,
-            self.source_url, self.license, tuple(self.pedigree.get(k) for k in PEDIGREE),
-            self.uncertainty, self.notes,
-        )  # fmt: skip
+    @property
+    def pedigree_scores(self) -> tuple[int | None, ...]:
+        return tuple(self.pedigree.get(key) for key in PEDIGREE)
+
+
+# What makes two versions of a factor the same (names and notes included). Checked rows
+# and stored records both have these attributes, so one function compares them.
+VERSIONED = (
+    "flow", "name_zh", "name_en", "synonyms", "category", "unit", "boundary", "geography",
+    "year", "valid_from", "valid_to", "technology", "source_document", "source_table",
+    "source_url", "license", "pedigree_scores", "uncertainty", "notes",
+)  # fmt: skip
+
+
+def fingerprint(item: Any) -> tuple[Any, ...]:
+    """The versioned content of a checked row or a stored record, gases included."""
+    return (*(getattr(item, name) for name in VERSIONED), tuple(tuple(g) for g in item.gases))
+
+
+def citation(document: str, table: str, year: int | None, url: str) -> str:
+    """One line citing a factor's source: document; table; year; URL."""
+    return "; ".join(part for part in (document, table, str(year or ""), url) if part)
 
 
 class RowError(InvalidInput):

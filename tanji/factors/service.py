@@ -26,7 +26,7 @@ from tanji.factors.models import (
     FactorReleaseEntry,
     FactorStatus,
 )
-from tanji.factors.rows import PEDIGREE, FactorData, RowError, parse_row
+from tanji.factors.rows import PEDIGREE, FactorData, RowError, fingerprint, parse_row
 
 _CHUNK = 900  # stays under SQLite's bound-parameter limit
 
@@ -121,7 +121,7 @@ def import_factors(
     ids = _new_ids(len(parsed))
     for data, factor_id in zip(parsed, ids, strict=True):
         previous = latest.get(data.slug)
-        if previous is not None and _fingerprint(previous) == data.fingerprint():
+        if previous is not None and fingerprint(previous) == fingerprint(data):
             report.unchanged += 1
             continue
         version = previous.version + 1 if previous is not None else 1
@@ -185,16 +185,6 @@ def _stamp(status: str, actor: str, now) -> tuple[Any, ...]:
     if status == FactorStatus.PUBLISHED:
         return (status, actor, actor, _("Published by a curator on import."), now, now)
     return (status, actor, None, None, None, now)
-
-
-def _fingerprint(record: FactorRecord) -> tuple[Any, ...]:
-    return (
-        record.flow, record.name_zh, record.name_en, record.synonyms, record.category,
-        record.unit, tuple(record.gases), record.boundary,
-        record.geography, record.year, record.valid_from, record.valid_to, record.technology,
-        record.source_document, record.source_table, record.source_url, record.license,
-        tuple(getattr(record, key) for key in PEDIGREE), record.uncertainty, record.notes,
-    )  # fmt: skip
 
 
 def _latest_versions(session: Session, slugs: Sequence[str]) -> dict[str, FactorRecord]:
