@@ -17,6 +17,10 @@ class Settings(BaseSettings):
     lang: str = "zh_CN"  # interface language: zh_CN (default) or en
     data_dir: Path = Path("var")  # where the SQLite file and generated files live
     database_url: str | None = None  # e.g. postgresql+psycopg://user@host/tanji
+    demo: bool = False  # seed the demo organisations, people and studies on start
+    host: str = "127.0.0.1"  # where `tanji serve` listens
+    port: int = 8000
+    secure_cookies: bool = False  # set behind HTTPS so cookies carry the Secure flag
 
     @property
     def url(self) -> str:

@@ -17,7 +17,7 @@ from tanji.settings import Settings
 
 def create_app(settings: Settings | None = None) -> typer.Typer:
     """Build the command tree; help texts are translated in the current language."""
-    from tanji.cli import db, factors, footprints, rules
+    from tanji.cli import db, factors, footprints, rules, serve
 
     settings = settings or Settings()
 
@@ -58,6 +58,7 @@ def create_app(settings: Settings | None = None) -> typer.Typer:
     footprints.register(app, settings)
     factors.register(app, settings)
     db.register(app, settings)
+    serve.register(app, settings)
     rules.register(app, settings)
     return app
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from tanji.accounts import models as account_models  # noqa: F401
 from tanji.db.base import Base
 from tanji.factors import models as factor_models  # noqa: F401
+from tanji.footprints import models as footprint_models  # noqa: F401
 
 metadata = Base.metadata

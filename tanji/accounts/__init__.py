@@ -1,0 +1,1 @@
+"""Organisations, people, roles and API clients: who may do what on the platform."""

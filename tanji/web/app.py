@@ -1,0 +1,49 @@
+"""The application factory: ``create_app(settings)`` builds the platform on one database."""
+
+from __future__ import annotations
+
+from importlib.resources import files
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+from sqlalchemy import Engine
+
+from tanji import __version__
+from tanji.db.session import session_factory
+from tanji.settings import Settings
+from tanji.web import errors
+from tanji.web.middleware import PlatformMiddleware
+
+API_DESCRIPTION = (
+    "Tanji (碳迹) REST API: product carbon footprints per GB/T 24067-2024 / ISO 14067. "
+    "Authenticate with OAuth2 client credentials at /auth/token, then send the bearer token."
+)
+
+
+def create_app(settings: Settings | None = None, *, engine: Engine | None = None) -> FastAPI:
+    """The platform: pages, the REST API under /api, static assets; one database engine.
+
+    Without ``engine`` the database named by ``settings`` is prepared (the embedded SQLite
+    is migrated and seeded on first start).
+    """
+    from tanji.bootstrap import ready_engine
+    from tanji.web.routes import include_routes
+
+    settings = settings or Settings()
+    engine = engine or ready_engine(settings, demo=settings.demo)
+    app = FastAPI(
+        title="Tanji (碳迹)",
+        version=__version__,
+        description=API_DESCRIPTION,
+        openapi_url="/api/openapi.json",
+        docs_url=None,  # the stock pages load scripts from a CDN; /api/docs is our own
+        redoc_url=None,
+    )
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.sessions = session_factory(engine)
+    app.add_middleware(PlatformMiddleware, secure_cookies=settings.secure_cookies)
+    app.mount("/static", StaticFiles(directory=str(files("tanji.web") / "static")), name="static")
+    errors.install(app)
+    include_routes(app)
+    return app
