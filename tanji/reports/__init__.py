@@ -1,0 +1,1 @@
+"""Study reports structured as GB/T 24067-2024 asks, as HTML and PDF, in zh-CN and en."""
