@@ -2,7 +2,7 @@
 
 Revision ID: 0002
 Revises: 0001
-Create Date: 2026-11-25 14:40:18.743344
+Create Date: 2026-11-25 14:44:07.798209
 """
 
 from collections.abc import Sequence
