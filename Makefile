@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint bench install clean catalogues
+.PHONY: run test lint bench install clean catalogues tour system-run system-test
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -18,10 +18,22 @@ install: $(STAMP) catalogues
 catalogues: $(STAMP)
 	$(BIN)/python -m tanji.tools.catalogues compile
 
-run: install
+# Debian packages beside the Python ones (PDF rendering, CJK fonts; poppler and Chromium
+# for the tests); the script installs only what is missing.
+system-run:
+	sh scripts/system-packages.sh run
+
+system-test:
+	sh scripts/system-packages.sh test
+
+# The platform on its embedded SQLite database, with the demo organisations and people.
+run: install system-run
+	$(BIN)/tanji serve --demo
+
+tour: install
 	$(BIN)/tanji tour
 
-test: install
+test: install system-test
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/python -m pytest

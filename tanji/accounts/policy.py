@@ -143,3 +143,16 @@ def role_name(role: str) -> str:
 
 def kind_name(kind: str) -> str:
     return gettext(KIND_NAMES.get(kind, kind))
+
+
+def rights_table() -> str:
+    """The policy as a Markdown table (docs/platform.md holds it; a test keeps them equal)."""
+    order = list(Right)
+    lines = [
+        "| organisation kind | role | " + " | ".join(f"`{r.value}`" for r in order) + " |",
+        "|---|---|" + "---|" * len(order),
+    ]
+    for (kind, role), rights in ROLE_RIGHTS.items():
+        marks = " | ".join("✓" if r in rights else "" for r in order)
+        lines.append(f"| {kind} | {role.value} | {marks} |")
+    return "\n".join(lines)

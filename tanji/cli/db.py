@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import typer
 
 from tanji.cli.errors import handles_errors
@@ -30,7 +32,14 @@ def register(app: typer.Typer, settings: Settings) -> None:
 
     @db.command("seed", help=_("Load the shipped, cited emission factors and their release."))
     @handles_errors
-    def seed_command() -> None:
+    def seed_command(
+        demo: Annotated[
+            bool,
+            typer.Option(
+                "--demo", help=_("Also create the demo organisations, people and studies.")
+            ),
+        ] = False,
+    ) -> None:
         engine = make_engine(settings.url)
         if current_revision(engine) != head_revision(engine):
             upgrade(engine)
@@ -48,6 +57,11 @@ def register(app: typer.Typer, settings: Settings) -> None:
                 created_note=_(" (created)") if report.release_created else "",
             )
         )
+        if demo:
+            from tanji.bootstrap import seed_demo
+
+            seed_demo(engine)
+            typer.echo(_("Demo organisations, people and studies are in place."))
 
     @db.command("status", help=_("Show the database URL, schema version and releases."))
     @handles_errors

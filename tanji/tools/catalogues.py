@@ -68,6 +68,16 @@ def source_files() -> list[Path]:
     return sorted(p for p in PACKAGE.rglob("*.py") if "__pycache__" not in p.parts)
 
 
+def template_files() -> list[Path]:
+    """Every Jinja2 template of the package (pages, reports, labels)."""
+    return sorted(
+        p
+        for pattern in ("*.html", "*.svg", "*.xml")
+        for p in PACKAGE.rglob(pattern)
+        if "templates" in p.parts
+    )
+
+
 def extract_template() -> Catalog:
     """Collect the marked messages of the package into a template catalogue."""
     catalog = Catalog(project=PROJECT, version=tanji.__version__, domain=DOMAIN, charset="utf-8")
@@ -83,6 +93,19 @@ def extract_template() -> Catalog:
             keywords=KEYWORDS,
             comment_tags=COMMENT_TAGS,
             strip_comment_tags=True,
+        ):
+            catalog.add(
+                message, None, [(location, lineno)], auto_comments=comments, context=context
+            )
+    for path in template_files():
+        location = _relative(path)
+        for lineno, message, comments, context in extract_from_file(
+            "jinja2.ext:babel_extract",
+            path,
+            keywords={**KEYWORDS, "gettext": None},
+            comment_tags=COMMENT_TAGS,
+            strip_comment_tags=True,
+            options={"extensions": "jinja2.ext.i18n", "trimmed": "true"},
         ):
             catalog.add(
                 message, None, [(location, lineno)], auto_comments=comments, context=context
