@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 from rich.console import Console, Group
@@ -20,22 +19,11 @@ from tanji.footprints import service as footprints
 from tanji.rules.catalogue import effective, get_rule, list_rules
 from tanji.rules.check import STAGE_LABELS, text
 from tanji.rules.service import RuleReport, check_study
+from tanji.rules.service import report_to_dict as report_to_dict  # re-exported for the CLI
 from tanji.settings import Settings
 
 SEVERITY_LABELS = {"error": N_("error"), "warning": N_("warning"), "info": N_("info")}
 SEVERITY_STYLE = {"error": "bold red", "warning": "yellow", "info": "dim"}
-
-
-def report_to_dict(report: RuleReport) -> dict[str, Any]:
-    """A rule report as plain data for JSON output."""
-    return {
-        "rule": report.rule.id,
-        "rule_version": report.rule.version,
-        "standard": report.rule.standard.id,
-        "submittable": report.submittable,
-        "findings": [asdict(finding) for finding in report.findings],
-        "grade": asdict(report.grade) if report.grade else None,
-    }
 
 
 def render_report(report: RuleReport, *, infos: bool = False) -> Group:

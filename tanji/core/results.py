@@ -136,9 +136,26 @@ def _plain(value: Any) -> Any:
     return value
 
 
+DISPLAY_ONLY = frozenset({"name", "resolution"})  # texts in the interface language
+
+
+def _without_display_names(value: Any) -> Any:
+    """Drop display texts (names, how a factor was chosen): shown, never calculated."""
+    if isinstance(value, dict):
+        return {k: _without_display_names(v) for k, v in value.items() if k not in DISPLAY_ONLY}
+    if isinstance(value, list):
+        return [_without_display_names(v) for v in value]
+    return value
+
+
 def input_hash(system: ProductSystem) -> str:
-    """SHA-256 of the canonical JSON of everything the calculation reads."""
-    text = json.dumps(_plain(system), ensure_ascii=False, sort_keys=True, default=str)
+    """SHA-256 of the canonical JSON of everything the calculation reads.
+
+    Display texts are left out, so the same model hashes the same in Chinese and English
+    (the bilingual product names stay in, through the system's metadata).
+    """
+    plain = _without_display_names(_plain(system))
+    text = json.dumps(plain, ensure_ascii=False, sort_keys=True, default=str)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 

@@ -7,6 +7,7 @@ the two units and their dimensions when they do not match.
 from __future__ import annotations
 
 import re
+import tokenize
 from functools import lru_cache
 from importlib.resources import files
 
@@ -55,7 +56,16 @@ def parse_unit(text: str) -> pint.Quantity:
         quantity = ureg.parse_expression(_normalise(text))
     except (pint.errors.UndefinedUnitError, pint.errors.DefinitionSyntaxError) as exc:
         raise InvalidInput(_("Unknown unit '{unit}'.").format(unit=text)) from exc
-    except (AssertionError, SyntaxError, TypeError, ValueError, AttributeError, KeyError) as exc:
+    except (
+        AssertionError,
+        SyntaxError,
+        TypeError,
+        ValueError,
+        AttributeError,
+        KeyError,
+        ArithmeticError,  # '1/0'
+        tokenize.TokenError,  # unbalanced brackets: 'kg)'
+    ) as exc:
         raise InvalidInput(_("Cannot read the unit '{unit}'.").format(unit=text)) from exc
     if not isinstance(quantity, ureg.Quantity):
         quantity = ureg.Quantity(quantity, "dimensionless")

@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -38,6 +39,30 @@ def read_rows(path: Path) -> list[tuple[int, dict[str, Any]]]:
         raise InvalidInput(_("No such file: {path}").format(path=path), loc=("file",))
     reader = {"csv": _read_csv, "xlsx": _read_xlsx, "json": _read_json}[kind]
     return list(reader(path))
+
+
+def read_upload(filename: str, content: bytes) -> list[tuple[int, dict[str, Any]]]:
+    """All rows of an uploaded factor table; ``filename``'s suffix names the format."""
+    kind = detect_format(Path(filename or "upload"))
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / f"upload.{kind}"
+        path.write_bytes(content)
+        try:
+            return read_rows(path)
+        except UnicodeDecodeError:
+            raise InvalidInput(
+                _("The file is not UTF-8 text; save it as CSV UTF-8 or as .xlsx."), loc=("file",)
+            ) from None
+
+
+def dump_rows(
+    rows: list[dict[str, Any]], kind: str, *, meta: dict[str, Any] | None = None
+) -> bytes:
+    """The rows as the bytes of a CSV, XLSX or JSON file (for downloads)."""
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / f"factors.{kind}"
+        write_rows(rows, path, meta=meta)
+        return path.read_bytes()
 
 
 def _check_header(header: list[str]) -> None:

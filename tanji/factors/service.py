@@ -12,11 +12,12 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import and_, func, select, update
+from sqlalchemy import Select, and_, func, select, update
 from sqlalchemy.orm import Session
 
 from tanji.core.errors import Conflict, Forbidden, InvalidInput, Loc, NotFound
 from tanji.core.i18n import _
+from tanji.core.units import dimension_name
 from tanji.db.base import utcnow
 from tanji.db.bulk import bulk_insert, bulk_insert_dicts
 from tanji.factors.models import (
@@ -56,6 +57,7 @@ class ImportReport:
     new_versions: int = 0
     unchanged: int = 0
     skipped: list[tuple[Loc, str]] = field(default_factory=list)
+    slugs: list[str] = field(default_factory=list)  # the factors given a new version
 
     @property
     def written(self) -> int:
@@ -132,6 +134,7 @@ def import_factors(
             if publish and previous.status == FactorStatus.PUBLISHED:
                 superseded.append(previous.id)
         factor_rows.append(_record_values(data, factor_id, version, stamp))
+        report.slugs.append(data.slug)
     if factor_rows:
         bulk_insert(session.connection(), FactorRecord.__table__, RECORD_KEYS, factor_rows)
     for chunk in _chunks(superseded):
@@ -278,12 +281,17 @@ def history(session: Session, *, slug: str) -> list[tuple[FactorRecord, list[His
 
 @dataclass(frozen=True)
 class SearchQuery:
-    """Filters for :func:`search`; text matches slug, names, synonyms and technology."""
+    """Filters for :func:`search`; text matches slug, names, synonyms and technology.
+
+    ``unit`` keeps the factors whose declared unit converts to it (a factor per t for
+    an input in kg); ``status`` None means every status, and every version.
+    """
 
     text: str = ""
     category: str | None = None
     geography: str | None = None
     dimension: str | None = None
+    unit: str | None = None
     year: int | None = None
     status: str | None = FactorStatus.PUBLISHED
     release: str | None = None
@@ -291,8 +299,7 @@ class SearchQuery:
     offset: int = 0
 
 
-def search(session: Session, query: SearchQuery) -> list[FactorRecord]:
-    """Factors matching every word of the text and every filter, best known first."""
+def _search_statement(session: Session, query: SearchQuery) -> Select[tuple[FactorRecord]]:
     statement = select(FactorRecord)
     if query.release:
         release = get_release(session, name=query.release)
@@ -318,10 +325,94 @@ def search(session: Session, query: SearchQuery) -> list[FactorRecord]:
         statement = statement.where(FactorRecord.geography == query.geography)
     if query.dimension:
         statement = statement.where(FactorRecord.dimension == query.dimension)
+    if query.unit:
+        # Units of one dimension convert into each other (pint), so the stored dimension
+        # name is the whole test, and the index still serves the scan.
+        try:
+            dimension = dimension_name(query.unit)
+        except InvalidInput as exc:
+            raise InvalidInput(exc.message, loc=("unit",)) from None
+        statement = statement.where(FactorRecord.dimension == dimension)
     if query.year is not None:
         statement = statement.where(FactorRecord.year == query.year)
+    return statement
+
+
+def search(session: Session, query: SearchQuery) -> list[FactorRecord]:
+    """Factors matching every word of the text and every filter, best known first."""
+    statement = _search_statement(session, query)
     statement = statement.order_by(FactorRecord.slug, FactorRecord.version.desc())
     return list(session.scalars(statement.limit(query.limit).offset(query.offset)))
+
+
+@dataclass(frozen=True)
+class SearchPage:
+    """One page of search results and how many match in all (for page links)."""
+
+    items: list[FactorRecord]
+    total: int
+    query: SearchQuery
+
+
+def search_page(session: Session, query: SearchQuery) -> SearchPage:
+    """:func:`search` plus the number of all matches, for paginated lists."""
+    counted = _search_statement(session, query).with_only_columns(
+        func.count(), maintain_column_froms=True
+    )
+    total = session.scalar(counted.order_by(None)) or 0
+    items = search(session, query) if total > query.offset else []
+    return SearchPage(items=items, total=total, query=query)
+
+
+@dataclass(frozen=True)
+class VersionFile:
+    """One version of a factor with its review history and the releases that hold it."""
+
+    record: FactorRecord
+    events: list[HistoryEntry]
+    releases: list[FactorRelease]
+
+
+@dataclass(frozen=True)
+class FactorDossier:
+    """What the factor page shows: the version asked for (or the current one) and all."""
+
+    record: FactorRecord
+    versions: list[VersionFile]
+
+    @property
+    def current(self) -> FactorRecord:
+        """The published version, else the newest one."""
+        published = [v.record for v in self.versions if v.record.status == FactorStatus.PUBLISHED]
+        return published[-1] if published else self.versions[-1].record
+
+
+def dossier(session: Session, *, slug: str, version: int | None = None) -> FactorDossier:
+    """A factor's versions, events and releases; ``version`` picks the one to show.
+
+    Without ``version`` the current version is shown: the published one, else the newest.
+    """
+    versions = history(session, slug=slug)
+    holding: dict[uuid.UUID, list[FactorRelease]] = {}
+    rows = session.execute(
+        select(FactorReleaseEntry.factor_id, FactorRelease)
+        .join(FactorRelease, FactorRelease.id == FactorReleaseEntry.release_id)
+        .where(FactorReleaseEntry.slug == slug)
+        .order_by(FactorRelease.created_at)
+    )
+    for factor_id, release in rows:
+        holding.setdefault(factor_id, []).append(release)
+    files = [VersionFile(r, events, holding.get(r.id, [])) for r, events in versions]
+    made = FactorDossier(record=files[-1].record, versions=files)
+    if version is None:
+        return FactorDossier(record=made.current, versions=files)
+    for item in files:
+        if item.record.version == version:
+            return FactorDossier(record=item.record, versions=files)
+    raise NotFound(
+        _("Factor '{slug}' has no version {version}.").format(slug=slug, version=version),
+        loc=("version",),
+    )
 
 
 # -- review -------------------------------------------------------------------------------
@@ -351,21 +442,46 @@ def submit(session: Session, *, slug: str, actor: str) -> FactorRecord:
 
 
 def review(
-    session: Session, *, slug: str, actor: str, approve: bool, reason: str = ""
+    session: Session,
+    *,
+    slug: str,
+    actor: str,
+    approve: bool,
+    reason: str = "",
+    version: int | None = None,
 ) -> FactorRecord:
     """Approve (publish) or reject a submitted factor; a rejection needs a reason.
 
-    The reviewer must not be the contributor: four eyes on every published value.
+    The reviewer must be neither the contributor nor the one who submitted it: four eyes
+    on every published value. ``version``, when given, must be the version in review, so
+    a decision taken on a page never lands on a newer version submitted meanwhile.
     """
     record = get_version(session, slug=slug)
+    if version is not None and record.version != version:
+        raise Conflict(
+            _(
+                "Factor '{slug}' v{version} is not the newest version (v{newest}); "
+                "reload the page and review v{newest}."
+            ).format(slug=slug, version=version, newest=record.version)
+        )
     if record.status != FactorStatus.IN_REVIEW:
         raise Conflict(
             _("Factor '{slug}' v{version} is {status}, not in review.").format(
                 slug=slug, version=record.version, status=record.status
             )
         )
-    if actor == record.contributor:
-        raise Forbidden(_("A contributor cannot review their own factor."))
+    submitters = session.scalars(
+        select(FactorEvent.actor).where(
+            FactorEvent.factor_id == record.id, FactorEvent.action == "submitted"
+        )
+    ).all()
+    if actor == record.contributor or actor in submitters:
+        raise Forbidden(
+            _(
+                "You cannot review your own factor (you contributed or submitted it): "
+                "another reviewer must decide (four-eyes principle)."
+            )
+        )
     if not approve and not reason.strip():
         raise InvalidInput(_("Give a reason for the rejection."), loc=("reason",))
     now = utcnow()
@@ -382,6 +498,73 @@ def review(
     _event(session, record, "approved" if approve else "rejected", actor, reason)
     session.flush()
     return record
+
+
+def propose(session: Session, *, row: dict[str, Any], actor: str) -> FactorRecord:
+    """Send one factor (a new one, or a new version of a slug) to review, from a form.
+
+    ``row`` has the import template's columns; a problem is raised at its column alone
+    (``loc=("unit",)``), so a form can show it next to the field.
+    """
+    try:
+        data = parse_row(row, 0)
+    except RowError as exc:
+        raise InvalidInput(exc.message, loc=exc.loc[1:]) from None
+    previous = _latest_versions(session, [data.slug]).get(data.slug)
+    if previous is not None:
+        if previous.status == FactorStatus.IN_REVIEW:
+            raise Conflict(
+                _(
+                    "Factor '{slug}' v{version} is waiting for review; propose a new "
+                    "version once it has been decided."
+                ).format(slug=data.slug, version=previous.version)
+            )
+        if fingerprint(previous) == fingerprint(data):
+            raise InvalidInput(
+                _(
+                    "Nothing changed from v{version} of '{slug}': change a value, source "
+                    "or note to make a new version."
+                ).format(version=previous.version, slug=data.slug),
+                loc=("slug",),
+            )
+    report = import_factors(session, rows=[(0, row)], actor=actor)
+    return submit(session, slug=report.slugs[0], actor=actor)
+
+
+def import_for_review(
+    session: Session, *, rows: Iterable[tuple[int, dict[str, Any]]], actor: str
+) -> ImportReport:
+    """Import a contributor's table and send every new factor or version to review.
+
+    All or nothing, like :func:`import_factors`: one bad row rejects the file. A slug
+    whose newest version is still in review is refused, so no submission is lost.
+    """
+    rows = list(rows)
+    parsed, _problems = parse_rows(rows, skip_invalid=False)
+    latest = _latest_versions(session, [data.slug for data in parsed])
+    waiting = [
+        (line, data.slug)
+        for (line, _row), data in zip(rows, parsed, strict=True)
+        if (found := latest.get(data.slug)) is not None
+        and found.status == FactorStatus.IN_REVIEW
+        and fingerprint(found) != fingerprint(data)
+    ]
+    if waiting:
+        raise ImportRejected(
+            [
+                (
+                    (line, "slug"),
+                    _("Factor '{slug}' is waiting for review; import it again later.").format(
+                        slug=slug
+                    ),
+                )
+                for line, slug in waiting
+            ]
+        )
+    report = import_factors(session, rows=rows, actor=actor)
+    for slug in report.slugs:
+        submit(session, slug=slug, actor=actor)
+    return report
 
 
 def withdraw(session: Session, *, slug: str, actor: str, reason: str) -> FactorRecord:
@@ -484,6 +667,31 @@ def release_factors(session: Session, *, release: FactorRelease) -> list[FactorR
             .order_by(FactorRecord.slug)
         )
     )
+
+
+@dataclass(frozen=True)
+class ReleasePage:
+    """One page of a release's factors, with the release itself."""
+
+    release: FactorRelease
+    items: list[FactorRecord]
+    total: int
+
+
+def release_page(session: Session, *, name: str, limit: int = 50, offset: int = 0) -> ReleasePage:
+    """The factors frozen in release ``name``, by slug, one page at a time."""
+    release = get_release(session, name=name)
+    items = list(
+        session.scalars(
+            select(FactorRecord)
+            .join(FactorReleaseEntry, FactorReleaseEntry.factor_id == FactorRecord.id)
+            .where(FactorReleaseEntry.release_id == release.id)
+            .order_by(FactorReleaseEntry.slug)
+            .limit(limit)
+            .offset(offset)
+        )
+    )
+    return ReleasePage(release=release, items=items, total=release.factor_count)
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
+from typing import Any
 
 from tanji.core.model import ProductSystem
 from tanji.core.results import Result
@@ -25,6 +26,18 @@ class RuleReport:
     def submittable(self) -> bool:
         """Whether the study may go to certification: no error findings."""
         return not has_errors(self.findings)
+
+
+def report_to_dict(report: RuleReport) -> dict[str, Any]:
+    """A rule report as plain data for JSON output and storage (``tanji calc --json``)."""
+    return {
+        "rule": report.rule.id,
+        "rule_version": report.rule.version,
+        "standard": report.rule.standard.id,
+        "submittable": report.submittable,
+        "findings": [asdict(finding) for finding in report.findings],
+        "grade": asdict(report.grade) if report.grade else None,
+    }
 
 
 def check_study(

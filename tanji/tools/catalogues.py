@@ -200,8 +200,9 @@ def _new_catalogue(language: str) -> Catalog:
 def update(template_path: Path = TEMPLATE) -> list[tuple[str, Path, int, int, bool]]:
     """Merge the template into each language's .po, keeping existing translations.
 
-    Returns (language, path, translated, total, changed) per language. New msgids close
-    to a removed one get its translation marked fuzzy, for the translator to review.
+    Returns (language, path, translated, total, changed) per language. New msgids start
+    untranslated: Babel's fuzzy matching guessed translations from unrelated messages
+    ("Factor reviewer" from "Factor releases"), which costs a reviewer more than it saves.
     """
     if not template_path.exists():
         raise SystemExit(f"{_relative(template_path)} is missing; run `extract` first")
@@ -210,7 +211,12 @@ def update(template_path: Path = TEMPLATE) -> list[tuple[str, Path, int, int, bo
     for language in LANGUAGES:
         path = po_path(language)
         catalog = _read(path, language) if path.exists() else _new_catalogue(language)
-        catalog.update(template, update_header_comment=False, update_creation_date=False)
+        catalog.update(
+            template,
+            no_fuzzy_matching=True,
+            update_header_comment=False,
+            update_creation_date=False,
+        )
         changed = _write_if_changed(path, _render(catalog))
         messages = [m for m in catalog if m.id]
         translated = sum(1 for m in messages if _translated(m) and not m.fuzzy)

@@ -19,6 +19,7 @@ from tanji.core.i18n import normalise_language, set_language
 LANG_COOKIE = "tanji_lang"
 CSRF_COOKIE = "tanji_csrf"
 YEAR = 365 * 24 * 3600
+DOCUMENT_SUFFIXES = (".pdf", ".html", ".svg", ".png", ".xlsx", ".yaml", ".json", ".csv")
 
 SECURITY_HEADERS = {
     "x-content-type-options": "nosniff",
@@ -84,6 +85,8 @@ class PlatformMiddleware:
         state["csrf_token"] = csrf
         state["language"] = language
         path = scope.get("path", "")
+        # ?lang= on a document (a report, a label) sets its language, not the person's
+        remember = switched and not path.endswith(DOCUMENT_SUFFIXES)
         framable = path.startswith("/badge/")  # issue 6's embeddable badge may be framed
 
         async def send_with_headers(message: Message) -> None:
@@ -96,7 +99,7 @@ class PlatformMiddleware:
                 flags = "; Path=/; SameSite=Lax" + ("; Secure" if self.secure else "")
                 if new_csrf:
                     headers.append("set-cookie", f"{CSRF_COOKIE}={csrf}; HttpOnly{flags}")
-                if switched:
+                if remember:
                     headers.append("set-cookie", f"{LANG_COOKIE}={language}; Max-Age={YEAR}{flags}")
             await send(message)
 

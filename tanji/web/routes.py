@@ -5,11 +5,25 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from tanji.web.api import auth as api_auth
+from tanji.web.api import docs as api_docs
+from tanji.web.api import factors as api_factors
+from tanji.web.api import studies as api_studies
+from tanji.web.pages import admin as admin_pages
 from tanji.web.pages import auth as auth_pages
+from tanji.web.pages import factors as factor_pages
 from tanji.web.pages import home
+from tanji.web.pages import reports as report_pages
+from tanji.web.pages import studies as study_pages
 
 
 def include_routes(app: FastAPI) -> None:
     app.include_router(api_auth.router)
     app.include_router(auth_pages.router)
     app.include_router(home.router)
+    app.include_router(admin_pages.router)
+    app.include_router(api_docs.router)
+    app.include_router(api_factors.router)
+    app.include_router(factor_pages.router)
+    app.include_router(study_pages.router)
+    app.include_router(api_studies.router)
+    app.include_router(report_pages.router)

@@ -156,6 +156,12 @@ class TestCalc:
         assert edited["input_hash"] != original["input_hash"]
         assert edited["total"] == pytest.approx(original["total"] + 0.5777, rel=1e-9)
 
+    def test_input_hash_is_the_same_in_every_interface_language(self, runner: CliRunner) -> None:
+        english = calc_json(runner, ALUMINIUM)
+        result = run(runner, "--lang", "zh_CN", "calc", "--json", ALUMINIUM)
+        chinese = json.loads(result.stdout)
+        assert english["input_hash"] == chinese["input_hash"]
+
     def test_gwp_set_of_the_model_is_recorded(self, runner: CliRunner, tmp_path: Path) -> None:
         text = ALUMINIUM.read_text(encoding="utf-8")
         ar5 = text.replace("gwp: AR6", "gwp: AR5")

@@ -99,3 +99,12 @@ class TestTokens:
         response = client.post("/auth/token", data={"grant_type": "password"})
         assert response.status_code == 400
         assert response.json()["error"] == "unsupported_grant_type"
+
+
+class TestDocumentLanguage:
+    def test_lang_on_a_document_does_not_switch_the_interface(self, client):
+        client.cookies.clear()
+        response = client.get("/api/openapi.json?lang=en")
+        assert "tanji_lang" not in response.headers.get("set-cookie", "")
+        page = client.get("/login?lang=en")
+        assert "tanji_lang=en" in page.headers.get("set-cookie", "")
