@@ -26,6 +26,10 @@ class Right(StrEnum):
     FACTOR_RELEASE = "factor:release"  # freeze a release
     ORG_MANAGE = "org:manage"  # users and API clients of one's organisation
     PLATFORM_ADMIN = "platform:admin"  # organisations of every kind
+    CERT_APPLY = "cert:apply"  # apply for certification of one's own study
+    CERT_VERIFY = "cert:verify"  # a certification body's steps: accept … verify
+    CERT_DECIDE = "cert:decide"  # decide, issue, surveil, suspend, withdraw certificates
+    SUPERVISE = "supervise"  # the regulator's dashboards and flags
 
 
 class Role(StrEnum):
@@ -43,13 +47,17 @@ _READ = {Right.FACTOR_READ}
 _ENTERPRISE_WORK = {Right.STUDY_READ, Right.STUDY_EDIT, Right.STUDY_CALCULATE, Right.FACTOR_READ}
 
 ROLE_RIGHTS: dict[tuple[str, Role], frozenset[Right]] = {
-    (Kind.ENTERPRISE, Role.ADMIN): frozenset(_ENTERPRISE_WORK | {Right.ORG_MANAGE}),
-    (Kind.ENTERPRISE, Role.MANAGER): frozenset(_ENTERPRISE_WORK),
+    (Kind.ENTERPRISE, Role.ADMIN): frozenset(
+        _ENTERPRISE_WORK | {Right.ORG_MANAGE, Right.CERT_APPLY}
+    ),
+    (Kind.ENTERPRISE, Role.MANAGER): frozenset(_ENTERPRISE_WORK | {Right.CERT_APPLY}),
     (Kind.ENTERPRISE, Role.VIEWER): frozenset({Right.STUDY_READ, Right.FACTOR_READ}),
-    (Kind.CERTIFIER, Role.ADMIN): frozenset(_READ | {Right.ORG_MANAGE}),
-    (Kind.CERTIFIER, Role.VERIFIER): frozenset(_READ),
-    (Kind.REGULATOR, Role.ADMIN): frozenset(_READ | {Right.ORG_MANAGE}),
-    (Kind.REGULATOR, Role.OFFICER): frozenset(_READ),
+    (Kind.CERTIFIER, Role.ADMIN): frozenset(
+        _READ | {Right.ORG_MANAGE, Right.CERT_VERIFY, Right.CERT_DECIDE}
+    ),
+    (Kind.CERTIFIER, Role.VERIFIER): frozenset(_READ | {Right.CERT_VERIFY}),
+    (Kind.REGULATOR, Role.ADMIN): frozenset(_READ | {Right.ORG_MANAGE, Right.SUPERVISE}),
+    (Kind.REGULATOR, Role.OFFICER): frozenset(_READ | {Right.SUPERVISE}),
     (Kind.BANK, Role.ADMIN): frozenset(_READ | {Right.ORG_MANAGE}),
     (Kind.BANK, Role.ANALYST): frozenset(_READ),
     (Kind.PLATFORM, Role.ADMIN): frozenset(

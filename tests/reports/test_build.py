@@ -12,6 +12,7 @@ from tanji.accounts.models import Organisation
 from tanji.accounts.policy import Actor
 from tanji.accounts.service import create_organisation
 from tanji.core.errors import NotFound
+from tanji.core.i18n import current_language, set_language
 from tanji.factors.seed import seed_factors
 from tanji.footprints import studies
 from tanji.reports.build import HOT_SPOT_SHARE, Report, report_for_calculation, report_from_file
@@ -37,7 +38,12 @@ processes:
 
 @pytest.fixture(scope="module")
 def cement() -> Report:
-    return report_from_file(CEMENT, iterations=100, seed=3, organisation="示例水泥")
+    previous = current_language()
+    set_language("en")  # module fixtures run before the autouse English one
+    try:
+        return report_from_file(CEMENT, iterations=100, seed=3, organisation="示例水泥")
+    finally:
+        set_language(previous)
 
 
 def inputs_of(report: Report) -> dict[str, object]:

@@ -12,7 +12,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tanji.core.i18n import gettext, set_language
+from tanji.core.i18n import current_language, gettext, set_language
 from tanji.footprints import service
 from tanji.formatting import number
 from tanji.reports import charts
@@ -24,7 +24,12 @@ CHARTS = (charts.stage_chart, charts.contribution_chart, charts.gas_chart, chart
 
 @pytest.fixture(scope="module")
 def cement() -> dict[str, Any]:
-    return service.calculate_file(CEMENT, iterations=100, seed=7).to_dict()
+    previous = current_language()
+    set_language("en")  # module fixtures run before the autouse English one
+    try:
+        return service.calculate_file(CEMENT, iterations=100, seed=7).to_dict()
+    finally:
+        set_language(previous)
 
 
 def parse(svg: str) -> ET.Element:

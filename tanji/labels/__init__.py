@@ -1,0 +1,1 @@
+"""Carbon label certification (碳标识认证), signed labels and the public registry."""
