@@ -587,3 +587,15 @@ class TestAdministration:
         )
         with pytest.raises(Forbidden):
             service.user_of(session, actor=client)
+
+
+class TestPolicyDocument:
+    def test_docs_platform_shows_the_policy_table(self) -> None:
+        from pathlib import Path
+
+        from tanji.accounts.policy import rights_table
+
+        doc = Path(__file__).resolve().parents[2] / "docs" / "platform.md"
+        assert rights_table() in doc.read_text(encoding="utf-8"), (
+            "docs/platform.md is out of date: paste tanji.accounts.policy.rights_table() into it"
+        )
