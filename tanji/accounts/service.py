@@ -210,6 +210,27 @@ def suppliers_of(session: Session, organisation: Organisation) -> list[Organisat
     )
 
 
+def customers_of(session: Session, organisation: Organisation) -> list[Organisation]:
+    """The enterprises that name ``organisation`` as their supplier."""
+    return list(
+        session.scalars(
+            select(Organisation)
+            .join(SupplierLink, SupplierLink.customer_id == Organisation.id)
+            .where(SupplierLink.supplier_id == organisation.id)
+            .order_by(Organisation.slug)
+        )
+    )
+
+
+def supply_chain(
+    session: Session, *, actor: Actor
+) -> tuple[list[Organisation], list[Organisation]]:
+    """The actor's organisation's suppliers and customers on the platform."""
+    ensure(actor, Right.ORG_MANAGE)
+    organisation = organisation_of(session, actor)
+    return suppliers_of(session, organisation), customers_of(session, organisation)
+
+
 def _check_password(password: str, loc: str = "password") -> None:
     if len(password) < MIN_PASSWORD_LENGTH:
         raise InvalidInput(

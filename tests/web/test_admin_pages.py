@@ -262,3 +262,10 @@ def _row(page: str, marker: str) -> str:
         if marker in row:
             return row
     raise AssertionError(f"no row mentions {marker!r}")
+
+
+class TestSupplyChain:
+    def test_the_cement_plant_sees_its_supplier_and_the_supplier_its_customer(self, login):
+        cement = login("admin@cement.demo").get("/org")
+        assert cement.status_code == 200
+        assert "Supply chain" in cement.text and "Lüliang Demo Aluminium" in cement.text

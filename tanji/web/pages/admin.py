@@ -168,6 +168,7 @@ def _org_page(
         org=accounts.organisation_of(session, actor),
         members=accounts.members(session, actor=actor),
         clients=accounts.list_api_clients(session, actor=actor),
+        chain=accounts.supply_chain(session, actor=actor),
         roles=roles_for(actor.organisation_kind),
         min_password=accounts.MIN_PASSWORD_LENGTH,
         errors=errors or {},
