@@ -1,7 +1,10 @@
-"""Demo data for a first look at the platform: accounts, then products and studies.
+"""Demo data for a first look at the platform: accounts, products and studies, then a
+certification run from application to certificate.
 
 Loaded idempotently through the same services the platform uses, acting as each demo
-enterprise's carbon manager: a product that exists already (by its code) is left as it is.
+enterprise's carbon manager and the demo certification body's people: a product that
+exists already (by its code) is left as it is, and the certification demo runs only while
+demo-cement has no application.
 """
 
 from __future__ import annotations
@@ -20,7 +23,10 @@ from tanji.accounts.models import Organisation, User
 from tanji.accounts.policy import Actor, Role
 from tanji.core.i18n import _
 from tanji.footprints import studies
-from tanji.footprints.models import Product
+from tanji.footprints.models import Calculation, Product, Study
+from tanji.labels import registry
+from tanji.labels import service as certification
+from tanji.labels.models import Application
 
 DEMO_ITERATIONS = 1000
 
@@ -136,6 +142,217 @@ def seed_demo_studies(session: Session) -> int:
     return created
 
 
+def certifiable_cement(model: dict) -> dict:
+    """The cement model made to pass its rule check, as its rule report asks.
+
+    Adds the raw-material acquisition stage (limestone quarrying, metered diesel and
+    electricity) and marks the plant's transport amounts as primary (weighbridge and
+    freight records) — the errors the check of the earlier versions names.
+    """
+    quarry = {
+        "id": "limestone-quarrying",
+        "name": {"zh": "石灰石开采", "en": "Limestone quarrying"},
+        "stage": "raw-material-acquisition",
+        "outputs": [{"id": "limestone", "amount": 1, "unit": "t"}],
+        "inputs": [
+            {
+                "id": "quarry-diesel",
+                "name": {"zh": "矿山柴油", "en": "Quarry diesel"},
+                "amount": 0.6,
+                "unit": "kg",
+                "factor": "cn-diesel-combustion",
+                "data": "primary",
+                "source": "Quarry fuel log (illustrative)",
+            },
+            {
+                "id": "quarry-electricity",
+                "name": {"zh": "矿山破碎电耗", "en": "Quarry crushing electricity"},
+                "amount": 2.5,
+                "unit": "kWh",
+                "factor": "cn-electricity-footprint-2024",
+                "data": "primary",
+                "source": "Quarry electricity meter (illustrative)",
+            },
+        ],
+    }
+    processes = [p for p in model["processes"] if p["id"] != quarry["id"]]
+    for process in processes:
+        for item in process.get("inputs", ()):
+            if item.get("id") in ("coal-road-transport", "additive-road-transport"):
+                item["data"] = "primary"
+                item["source"] = "Weighbridge and freight records of the plant (illustrative)"
+        if process["id"] == "clinker-production":
+            inputs = [i for i in process.get("inputs", ()) if i.get("id") != "limestone"]
+            inputs.insert(
+                0,
+                {
+                    "id": "limestone",
+                    "name": {"zh": "石灰石", "en": "Limestone"},
+                    "amount": 1.25,
+                    "unit": "t",
+                    "from": quarry["id"],
+                    "data": "primary",
+                    "source": "Raw-meal recipe of the plant (illustrative)",
+                },
+            )
+            process["inputs"] = inputs
+    model["processes"] = [quarry, *processes]
+    return model
+
+
+DEMO_CERTIFIER = "demo-certifier"
+DEMO_VERIFIER = "verifier@cert.demo"
+DEMO_DECIDER = "admin@cert.demo"
+DEMO_ISSUER = "http://127.0.0.1:8000"  # the address `tanji serve` listens on by default
+
+
+def _person(session: Session, username: str) -> Actor | None:
+    user = session.scalar(select(User).where(User.username == username))
+    return accounts.actor_for_user(session, user) if user is not None else None
+
+
+def _latest_study(session: Session, actor: Actor, code: str) -> Study | None:
+    return session.scalar(
+        select(Study)
+        .join(Product, Product.id == Study.product_id)
+        .where(Product.organisation_id == actor.organisation_id, Product.code == code)
+        .order_by(Study.created_at)
+        .limit(1)
+    )
+
+
+def _latest_calculation(session: Session, study: Study) -> Calculation | None:
+    return session.scalar(
+        select(Calculation)
+        .where(Calculation.study_id == study.id)
+        .order_by(Calculation.created_at.desc())
+        .limit(1)
+    )
+
+
+def _demo_documents() -> list[certification.Upload]:
+    """Two small evidence files, made up for the demo."""
+    meters = (
+        "month,grinding_kWh,quarry_kWh,kiln_coal_t\n"
+        "2024-01,2840000,203000,13300\n"
+        "2024-02,2610000,188000,12200\n"
+        "2024-03,2950000,211000,13800\n"
+    )
+    statement = (
+        "Jinzhong Demo Cement Co. (demo) - energy and carbon management system\n"
+        "In operation since 2023-06 (more than 3 months, CNCA general rules).\n"
+        "Fictitious demo document.\n"
+    )
+    return [
+        ("meter-readings-2024Q1.csv", "text/csv", meters.encode()),
+        ("management-system-statement.txt", "text/plain", statement.encode()),
+    ]
+
+
+def seed_demo_certification(session: Session) -> int:
+    """A certifiable third version of the demo cement study, taken through the whole
+    workflow to a certificate; and, if its calculation passes its rule check, an accepted
+    application of demo-aluminium left in progress. Returns how many applications it made."""
+    cement = _manager(session, CEMENT.organisation)
+    verifier = _person(session, DEMO_VERIFIER)
+    decider = _person(session, DEMO_DECIDER)
+    if cement is None or verifier is None or decider is None:
+        return 0
+    exists = session.scalar(
+        select(Application.id).where(Application.organisation_id == cement.organisation_id)
+    )
+    study = _latest_study(session, cement, CEMENT.code)
+    if exists is not None or study is None:
+        return 0
+    latest = studies.get_version(session, actor=cement, study_id=study.id)
+    studies.save_version(
+        session,
+        actor=cement,
+        study_id=study.id,
+        model=certifiable_cement(studies.model_of(latest)),
+        note=_("Raw-material stage added; transport amounts measured at the plant"),
+    )
+    calculation = studies.calculate(
+        session, actor=cement, study_id=study.id, iterations=DEMO_ITERATIONS
+    )
+    if not calculation.submittable:
+        return 0
+    today = registry.beijing_today()
+    application = certification.apply(
+        session,
+        actor=cement,
+        study_id=study.id,
+        calculation_id=calculation.id,
+        certifier_slug_or_id=DEMO_CERTIFIER,
+        documents=_demo_documents(),
+    )
+    ident = application.id
+    certification.accept(session, actor=verifier, application_id=ident)
+    certification.plan(
+        session,
+        actor=verifier,
+        application_id=ident,
+        plan=_("Document review, then one day on site: quarry, kiln, mill and weighbridge."),
+        verifier=verifier.name,
+        review_on=today,
+        inspection_on=today,
+    )
+    certification.review_documents(
+        session,
+        actor=verifier,
+        application_id=ident,
+        findings=[_("Metering records are complete for the reporting period.")],
+    )
+    certification.record_inspection(
+        session,
+        actor=verifier,
+        application_id=ident,
+        inspected_on=today,
+        record=_("Quarry, kiln, cement mill and weighbridge seen; meters calibrated."),
+        today=today,
+    )
+    certification.verify(
+        session,
+        actor=verifier,
+        application_id=ident,
+        samples=[
+            {"key": "clinker-production/kiln-coal", "verdict": "ok", "note": "fuel log"},
+            {"key": "cement-grinding/grinding-electricity", "verdict": "ok", "note": "meter"},
+            {"key": "limestone-quarrying/quarry-diesel", "verdict": "ok", "note": "fuel log"},
+        ],
+        findings=[_("No material discrepancy between the inputs and their evidence.")],
+    )
+    certification.decide(
+        session,
+        actor=decider,
+        application_id=ident,
+        decision="approve",
+        issuer=DEMO_ISSUER,
+        today=today,
+    )
+    return 1 + _seed_aluminium_application(session, verifier)
+
+
+def _seed_aluminium_application(session: Session, verifier: Actor) -> int:
+    aluminium = _manager(session, ALUMINIUM.organisation)
+    if aluminium is None:
+        return 0
+    study = _latest_study(session, aluminium, ALUMINIUM.code)
+    calculation = _latest_calculation(session, study) if study is not None else None
+    if study is None or calculation is None or not calculation.submittable:
+        return 0  # its rule check has errors: it cannot be submitted
+    application = certification.apply(
+        session,
+        actor=aluminium,
+        study_id=study.id,
+        calculation_id=calculation.id,
+        certifier_slug_or_id=DEMO_CERTIFIER,
+    )
+    certification.accept(session, actor=verifier, application_id=application.id)
+    return 1
+
+
 def seed_demo_data(session: Session) -> None:
     seed_demo_accounts(session)
     seed_demo_studies(session)
+    seed_demo_certification(session)

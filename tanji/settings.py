@@ -21,6 +21,8 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"  # where `tanji serve` listens
     port: int = 8000
     secure_cookies: bool = False  # set behind HTTPS so cookies carry the Secure flag
+    base_url: str | None = None  # the public address labels name (iss, QR); else the request's
+    label_key_file: Path | None = None  # PEM Ed25519 key for label signing, kept out of the DB
 
     @property
     def url(self) -> str:

@@ -52,10 +52,11 @@ ROLE_RIGHTS: dict[tuple[str, Role], frozenset[Right]] = {
     ),
     (Kind.ENTERPRISE, Role.MANAGER): frozenset(_ENTERPRISE_WORK | {Right.CERT_APPLY}),
     (Kind.ENTERPRISE, Role.VIEWER): frozenset({Right.STUDY_READ, Right.FACTOR_READ}),
+    # a certification body reads only the studies it was asked to certify (footprints.queries)
     (Kind.CERTIFIER, Role.ADMIN): frozenset(
-        _READ | {Right.ORG_MANAGE, Right.CERT_VERIFY, Right.CERT_DECIDE}
+        _READ | {Right.STUDY_READ, Right.ORG_MANAGE, Right.CERT_VERIFY, Right.CERT_DECIDE}
     ),
-    (Kind.CERTIFIER, Role.VERIFIER): frozenset(_READ | {Right.CERT_VERIFY}),
+    (Kind.CERTIFIER, Role.VERIFIER): frozenset(_READ | {Right.STUDY_READ, Right.CERT_VERIFY}),
     (Kind.REGULATOR, Role.ADMIN): frozenset(_READ | {Right.ORG_MANAGE, Right.SUPERVISE}),
     (Kind.REGULATOR, Role.OFFICER): frozenset(_READ | {Right.SUPERVISE}),
     (Kind.BANK, Role.ADMIN): frozenset(_READ | {Right.ORG_MANAGE}),

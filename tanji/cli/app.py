@@ -17,7 +17,7 @@ from tanji.settings import Settings
 
 def create_app(settings: Settings | None = None) -> typer.Typer:
     """Build the command tree; help texts are translated in the current language."""
-    from tanji.cli import db, factors, footprints, report, rules, serve
+    from tanji.cli import db, factors, footprints, labels, report, rules, serve
 
     settings = settings or Settings()
 
@@ -61,6 +61,7 @@ def create_app(settings: Settings | None = None) -> typer.Typer:
     serve.register(app, settings)
     rules.register(app, settings)
     report.register(app, settings)
+    labels.register(app, settings)
     return app
 
 

@@ -22,6 +22,10 @@ def database_session(settings: Settings) -> Iterator[Session]:
     engine = ready_engine(settings)
     try:
         with session_scope(engine) as session:
+            if settings.label_key_file:
+                from tanji.labels.signing import KEY_FILE_INFO
+
+                session.info[KEY_FILE_INFO] = settings.label_key_file
             yield session
     finally:
         engine.dispose()

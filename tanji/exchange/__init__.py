@@ -1,1 +1,1 @@
-"""Exchange adapters: data in and out of other tools (openLCA JSON-LD; PACT and CBAM later)."""
+"""Exchange adapters: data in and out of other tools (openLCA JSON-LD, WBCSD PACT; CBAM later)."""

@@ -8,29 +8,48 @@ Forbidden: existence does not leak).
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, Select, select
+from sqlalchemy import ColumnElement, Select, or_, select
 from sqlalchemy.orm import InstrumentedAttribute
 
+from tanji.accounts.models import OrganisationKind
 from tanji.accounts.policy import Actor
 from tanji.footprints.models import Calculation, Product, Study, StudyVersion
+from tanji.labels.queries import studies_under_certification
 
 
-def readable(organisation_id: InstrumentedAttribute, actor: Actor) -> ColumnElement[bool]:
+def readable(
+    organisation_id: InstrumentedAttribute,
+    actor: Actor,
+    *,
+    study_id: InstrumentedAttribute | None = None,
+    product_id: InstrumentedAttribute | None = None,
+) -> ColumnElement[bool]:
     """The condition under which rows owned by an organisation are visible to ``actor``.
 
-    Today: the actor's own organisation only. Later grants are OR-ed in here and nowhere
-    else — a study the enterprise discloses (a published footprint), or one a certifier's
-    verifier is assigned to — so every query below follows them at once.
+    The actor's own organisation, and — for rows of a study (``study_id`` given) or a
+    product (``product_id``) — a certification body with an open or decided application
+    for that study, so its verifier can read the study, its product, versions and
+    calculations (never edit them: the body holds no ``study:edit``). Further grants (a
+    study the enterprise discloses) are OR-ed in here and nowhere else, so every query
+    below follows them at once.
     """
-    return organisation_id == actor.organisation_id
+    own = organisation_id == actor.organisation_id
+    if actor.organisation_kind != OrganisationKind.CERTIFIER:
+        return own
+    under = studies_under_certification(actor.organisation_id)
+    if study_id is not None:
+        return or_(own, study_id.in_(under))
+    if product_id is not None:
+        return or_(own, product_id.in_(select(Study.product_id).where(Study.id.in_(under))))
+    return own
 
 
 def visible_products(actor: Actor) -> Select[tuple[Product]]:
-    return select(Product).where(readable(Product.organisation_id, actor))
+    return select(Product).where(readable(Product.organisation_id, actor, product_id=Product.id))
 
 
 def visible_studies(actor: Actor) -> Select[tuple[Study]]:
-    return select(Study).where(readable(Study.organisation_id, actor))
+    return select(Study).where(readable(Study.organisation_id, actor, study_id=Study.id))
 
 
 def visible_versions(actor: Actor) -> Select[tuple[StudyVersion]]:
@@ -38,7 +57,7 @@ def visible_versions(actor: Actor) -> Select[tuple[StudyVersion]]:
     return (
         select(StudyVersion)
         .join(Study, Study.id == StudyVersion.study_id)
-        .where(readable(Study.organisation_id, actor))
+        .where(readable(Study.organisation_id, actor, study_id=Study.id))
     )
 
 
@@ -47,5 +66,5 @@ def visible_calculations(actor: Actor) -> Select[tuple[Calculation]]:
     return (
         select(Calculation)
         .join(Study, Study.id == Calculation.study_id)
-        .where(readable(Study.organisation_id, actor))
+        .where(readable(Study.organisation_id, actor, study_id=Study.id))
     )

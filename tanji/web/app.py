@@ -20,6 +20,15 @@ API_DESCRIPTION = (
 )
 
 
+def _session_info(settings: Settings) -> dict:
+    """What every request's session carries: the external label key, when configured."""
+    if not settings.label_key_file:
+        return {}
+    from tanji.labels.signing import KEY_FILE_INFO
+
+    return {KEY_FILE_INFO: settings.label_key_file}
+
+
 def create_app(settings: Settings | None = None, *, engine: Engine | None = None) -> FastAPI:
     """The platform: pages, the REST API under /api, static assets; one database engine.
 
@@ -41,7 +50,13 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     )
     app.state.settings = settings
     app.state.engine = engine
-    app.state.sessions = session_factory(engine)
+    app.state.sessions = session_factory(engine, info=_session_info(settings))
+    if settings.label_key_file:
+        from tanji.labels import signing
+
+        with app.state.sessions() as session:
+            signing.use_key_file(session, settings.label_key_file)
+            session.commit()
     app.add_middleware(PlatformMiddleware, secure_cookies=settings.secure_cookies)
     app.mount("/static", StaticFiles(directory=str(files("tanji.web") / "static")), name="static")
     errors.install(app)

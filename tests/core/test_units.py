@@ -56,3 +56,10 @@ class TestErrors:
     def test_dimension_names(self) -> None:
         assert dimension_name("t*km") == "freight transport"
         assert dimension_name("pcs") == "pieces"
+
+
+def test_unit_means_a_piece_not_a_micro_nit() -> None:
+    from tanji.core.units import conversion_factor
+
+    assert conversion_factor("unit", "piece") == 1
+    assert conversion_factor("units", "pcs") == 1

@@ -23,10 +23,17 @@ CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 @pytest.fixture(scope="session")
 def web_app(tmp_path_factory) -> Iterator[FastAPI]:
+    """The shared platform. Every test client comes from one address, so the per-address
+    login lock (tested on its own in tests/accounts) is lifted here: wrong-password tests
+    across the session would otherwise lock every later login."""
+    from tanji.accounts import service as accounts
+
     settings = Settings(data_dir=tmp_path_factory.mktemp("web"), demo=True)
-    app = create_app(settings)
-    yield app
-    app.state.engine.dispose()
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(accounts, "MAX_FAILURES_PER_ADDRESS", 1_000_000)
+        app = create_app(settings)
+        yield app
+        app.state.engine.dispose()
 
 
 def csrf_of(client: TestClient) -> str:

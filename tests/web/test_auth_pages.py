@@ -58,9 +58,9 @@ class TestLogin:
     def test_five_failures_lock_the_username_for_a_while(self, make_client):
         browser = make_client()
         for _ in range(5):
-            post_form(browser, "/login", {"username": "analyst@bank.demo", "password": "wrong-one"})
+            post_form(browser, "/login", {"username": "locked@test.demo", "password": "wrong-one"})
         response = post_form(
-            browser, "/login", {"username": "analyst@bank.demo", "password": DEMO_PASSWORD}
+            browser, "/login", {"username": "locked@test.demo", "password": DEMO_PASSWORD}
         )
         assert response.status_code == 429
         assert "Too many failed logins" in response.text

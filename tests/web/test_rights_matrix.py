@@ -34,6 +34,8 @@ an object owned by the organisation asked for through the services.
 
 from __future__ import annotations
 
+import datetime
+import hashlib
 import json
 import re
 import uuid
@@ -84,10 +86,26 @@ PUBLIC: frozenset[tuple[str, str]] = frozenset(
         ("POST", "/auth/token"),  # OAuth2 client credentials: the client authenticates itself
         ("GET", "/api/openapi.json"),
         ("GET", "/api/docs"),
+        ("GET", "/.well-known/jwks.json"),  # the public keys that verify labels offline
+        ("GET", "/v/{token}"),  # the verdict on a scanned label, for anyone with a phone
+        ("POST", "/api/v1/labels/verify"),  # the same check for programs (tanji label verify)
+        # the public certificate registry and the embeddable badge (issue 6): no login
+        ("GET", "/registry"),
+        ("GET", "/registry/{certificate_number}"),
+        ("GET", "/registry/{certificate_number}.json"),
+        ("GET", "/badge/{certificate_number}.svg"),
+        ("GET", "/badge/{certificate_number}"),
+        ("GET", "/api/v1/registry/certificates"),
+        ("GET", "/api/v1/registry/certificates/{certificate_number}"),
     }
 )
 # Unsafe routes that need no CSRF token: they never act on a browser's cookie.
-NO_CSRF: frozenset[tuple[str, str]] = frozenset({("POST", "/auth/token")})
+NO_CSRF: frozenset[tuple[str, str]] = frozenset(
+    {
+        ("POST", "/auth/token"),
+        ("POST", "/api/v1/labels/verify"),  # public and stateless: reads no session cookie
+    }
+)
 UNSAFE = ("POST", "PUT", "PATCH", "DELETE")
 
 
@@ -389,6 +407,90 @@ class World:
 
         return self._memo("model", owner, make)
 
+    # -- certificates (rows made directly: tests/labels/certificates.py) --
+
+    def certificate_number(self, owner: str) -> str:
+        """A valid certificate of ``owner``'s calculation, issued by demo-certifier."""
+        from tanji.footprints.models import Calculation
+        from tests.labels.certificates import certificate
+
+        calculation_id = self.calculation_id(owner)
+
+        def make(session: Session, actor: Actor) -> str:
+            return certificate(
+                session,
+                holder=accounts.get_organisation(session, slug=owner),
+                certifier=accounts.get_organisation(session, slug="demo-certifier"),
+                calc=session.get(Calculation, calculation_id),
+                issued_on=datetime.date.today(),
+                expires_on=datetime.date.today() + datetime.timedelta(days=730),
+            ).number
+
+        return self._memo("certificate", owner, make)
+
+    def label_token(self, owner: str) -> str:
+        """The current label token of ``owner``'s certificate (for /v/{token})."""
+        from tanji.labels import signing
+        from tanji.labels.models import Certificate
+
+        number = self.certificate_number(owner)
+
+        def make(session: Session, actor: Actor) -> str:
+            found = session.scalar(select(Certificate).where(Certificate.number == number))
+            return signing.current_label_token(
+                session, certificate=found, issuer="http://testserver"
+            )
+
+        return self._memo("token", owner, make)
+
+    # -- certification applications (tanji.labels.service) --
+
+    def application_id(self, owner: str) -> uuid.UUID:
+        """The application behind ``owner``'s certificate (addressed to demo-certifier)."""
+        from tanji.labels.models import Certificate
+
+        number = self.certificate_number(owner)
+
+        def make(session: Session, actor: Actor) -> uuid.UUID:
+            return session.scalar(
+                select(Certificate.application_id).where(Certificate.number == number)
+            )
+
+        return self._memo("application", owner, make)
+
+    def certificate_id(self, owner: str) -> uuid.UUID:
+        from tanji.labels.models import Certificate
+
+        number = self.certificate_number(owner)
+
+        def make(session: Session, actor: Actor) -> uuid.UUID:
+            return session.scalar(select(Certificate.id).where(Certificate.number == number))
+
+        return self._memo("certificate_id", owner, make)
+
+    def attachment_id(self, owner: str) -> uuid.UUID:
+        """A document attached to ``owner``'s application (a row made directly)."""
+        from tanji.labels.models import Attachment
+
+        application_id = self.application_id(owner)
+
+        def make(session: Session, actor: Actor) -> uuid.UUID:
+            content = b"rights matrix evidence\n"
+            made = Attachment(
+                application_id=application_id,
+                filename="matrix.txt",
+                content_type="text/plain",
+                size=len(content),
+                sha256=hashlib.sha256(content).hexdigest(),
+                content=content,
+                uploaded_by="matrix",
+            )
+            session.add(made)
+            session.flush()
+            return made.id
+
+        return self._memo("attachment", owner, make)
+
     # -- accounts --
 
     def member_id(self, owner: str) -> uuid.UUID:
@@ -543,6 +645,11 @@ PROVIDERS: dict[str, Provider] = {
     "name": Provider(False, lambda w, owner: w.release()),
     "rule_id": Provider(False, lambda w, owner: "cement"),
     "format": Provider(False, lambda w, owner: "csv"),
+    "certificate_number": Provider(True, lambda w, owner: w.certificate_number(owner)),
+    "token": Provider(False, lambda w, owner: w.label_token(owner)),
+    "application_id": Provider(True, lambda w, owner: w.application_id(owner)),
+    "certificate_id": Provider(True, lambda w, owner: w.certificate_id(owner)),
+    "attachment_id": Provider(True, lambda w, owner: w.attachment_id(owner)),
 }
 
 # Required query parameter name → a value that makes the request meaningful; a route
@@ -681,8 +788,10 @@ def test_every_role_is_played() -> None:
 @pytest.mark.parametrize(
     "endpoint", [e for e in ENDPOINTS if not e.guarded and e.method == "GET"], ids=str
 )
-def test_public_pages_answer_anyone(endpoint: Endpoint, browsers: dict[str, TestClient]) -> None:
-    response = browsers[ANONYMOUS].get(endpoint.path, follow_redirects=False)
+def test_public_pages_answer_anyone(
+    endpoint: Endpoint, browsers: dict[str, TestClient], world: World
+) -> None:
+    response = browsers[ANONYMOUS].get(url_of(endpoint, world, OWNER), follow_redirects=False)
     assert response.status_code == 200, response.text[:300]
 
 
