@@ -5,12 +5,16 @@
 Starts the platform with its demo data on a temporary SQLite database (as the browser
 tests do), logs in as the demo people in Debian's Chromium (/usr/bin/chromium) and saves
 1280×800 PNGs in Chinese, the default language, plus the result page in English. The
-first page of the PDF report is rendered with poppler's pdftoppm.
+first page of the PDF report is rendered with poppler's pdftoppm. The certification
+shots follow the demo certificate: the public registry and its page, its label PNG
+(scaled down with Pillow), the page a phone (390×844) opens on scanning its QR code, the
+application page at the certification body and the regulator's supervision dashboard.
 """
 
 from __future__ import annotations
 
 import argparse
+import io
 import subprocess
 import sys
 import tempfile
@@ -19,8 +23,10 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))  # the live server helper lives beside the browser tests
 
+from PIL import Image  # noqa: E402
 from playwright.sync_api import BrowserContext, Page, sync_playwright  # noqa: E402
 
+from tanji.labels.render import token_from_svg  # noqa: E402
 from tests.browser.live import (  # noqa: E402
     CHROMIUM,
     DEMO_PASSWORD,
@@ -30,6 +36,9 @@ from tests.browser.live import (  # noqa: E402
 )
 
 VIEWPORT = {"width": 1280, "height": 800}
+PHONE = {"width": 390, "height": 844}  # the verification page, as a phone opens it
+LABEL_WIDTH = 900  # the label PNG is scaled down to at most this many pixels wide
+FULL_PAGE_LIMIT = 2000  # the certificate page is shot whole when no taller than this
 DEMO_CEMENT_CODE = "PO-42.5"  # the demo seed's calculated cement study (tanji/demo.py)
 DETAIL_FACTOR = "cn-electricity-footprint-2024"  # the grid factor the cement templates use
 
@@ -43,12 +52,21 @@ class Camera:
         self.out = out
         self.saved: list[Path] = []
 
-    def context(self, username: str | None = None, locale: str = "zh-CN") -> BrowserContext:
+    def context(
+        self,
+        username: str | None = None,
+        locale: str = "zh-CN",
+        *,
+        viewport: dict[str, int] | None = None,
+        phone: bool = False,
+    ) -> BrowserContext:
         context = self.browser.new_context(
             base_url=self.server.base_url,
             locale=locale,
-            viewport=VIEWPORT,
+            viewport=viewport or VIEWPORT,
             device_scale_factor=1,
+            is_mobile=phone,
+            has_touch=phone,
         )
         context.set_default_timeout(30_000)
         if username:
@@ -136,6 +154,89 @@ def report_first_page(context: BrowserContext, result_url: str, out: Path) -> Pa
     return target
 
 
+def demo_certificate_number(page: Page) -> str:
+    """The demo certificate's number (TJCFP-<year>-000001), from the registry page."""
+    links = page.locator(".registry-table tbody a[href^='/registry/TJCFP-']")
+    if links.count() == 0:
+        raise RuntimeError(
+            "/registry lists no TJCFP- certificate: the demo seed (tanji/demo.py) should "
+            "certify the demo cement study"
+        )
+    numbers = sorted(links.all_inner_texts())
+    return numbers[0].strip()
+
+
+def save_label(context: BrowserContext, number: str, out: Path) -> Path:
+    """The certificate's Chinese label PNG, scaled down to at most LABEL_WIDTH px wide."""
+    response = context.request.get(f"/labels/{number}.png?lang=zh_CN")
+    if not response.ok:
+        raise RuntimeError(f"GET /labels/{number}.png answered {response.status}")
+    image = Image.open(io.BytesIO(response.body()))
+    image.load()
+    if image.width > LABEL_WIDTH:
+        height = round(image.height * LABEL_WIDTH / image.width)
+        image = image.resize((LABEL_WIDTH, height), Image.Resampling.LANCZOS)
+    target = out / "label.png"
+    image.save(target, format="PNG", optimize=True)
+    return target
+
+
+def label_token(context: BrowserContext, number: str) -> str:
+    """The token of the label's QR URL, from the SVG label's data-token attribute."""
+    response = context.request.get(f"/labels/{number}.svg?lang=zh_CN")
+    if not response.ok:
+        raise RuntimeError(f"GET /labels/{number}.svg answered {response.status}")
+    token = token_from_svg(response.text())
+    if not token:
+        raise RuntimeError(f"the SVG label of {number} carries no data-token")
+    return token
+
+
+def demo_application_link(page: Page, number: str) -> str:
+    """The application page of the demo certificate, from the certification inbox."""
+    link = page.locator("table.cert-certificates a", has_text=number)
+    if link.count() != 1:
+        raise RuntimeError(f"/certification lists no certificate {number}")
+    href = link.get_attribute("href") or ""
+    return href.split("#", 1)[0]  # its header, not the certificate box further down
+
+
+def shoot_certificate(camera: Camera, page: Page) -> None:
+    """The public certificate page: whole when it is short enough, else the viewport."""
+    page.wait_for_load_state("networkidle")
+    height = page.evaluate("document.documentElement.scrollHeight")
+    camera.shoot(page, "certificate", full_page=height <= FULL_PAGE_LIMIT)
+
+
+def take_certification(camera: Camera) -> None:
+    """The demo certificate from the public's, the holder's, the body's and the state's side."""
+    visitor = camera.context()
+    registry = open_page(visitor, "/registry")
+    camera.shoot(registry, "registry")
+    number = demo_certificate_number(registry)
+    shoot_certificate(camera, open_page(visitor, f"/registry/{number}"))
+    visitor.close()
+
+    holder = camera.context("carbon@cement.demo")
+    camera.saved.append(save_label(holder, number, camera.out))
+    token = label_token(holder, number)
+    holder.close()
+
+    phone = camera.context(viewport=PHONE, phone=True)
+    camera.shoot(open_page(phone, f"/v/{token}"), "verify")
+    phone.close()
+
+    body = camera.context("admin@cert.demo")
+    application = demo_application_link(open_page(body, "/certification"), number)
+    camera.shoot(open_page(body, application), "certification")
+    body.close()
+
+    officer = camera.context("officer@gov.demo")
+    # whole: below the counters and the (empty) alerts come the breakdowns and the chart
+    camera.shoot(open_page(officer, "/supervision"), "supervision", full_page=True)
+    officer.close()
+
+
 def take_all(camera: Camera) -> None:
     visitor = camera.context()
     camera.shoot(open_page(visitor, "/login"), "login")
@@ -174,6 +275,8 @@ def take_all(camera: Camera) -> None:
     english = camera.context("carbon@cement.demo", locale="en-GB")
     camera.shoot(open_page(english, f"{result_url}?lang=en"), "result-en", full_page=True)
     english.close()
+
+    take_certification(camera)
 
 
 def main(argv: list[str] | None = None) -> int:

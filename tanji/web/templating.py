@@ -23,7 +23,32 @@ def environment() -> Environment:
     env.install_gettext_callables(gettext, ngettext, newstyle=True)  # type: ignore[attr-defined]
     env.filters.update(FILTERS)
     env.globals["current_language"] = current_language
+    env.globals["rule_name"] = rule_name
+    env.globals["boundary_name"] = boundary_name
     return env
+
+
+def rule_name(rule_id: str | None) -> str:
+    """A product rule's name in the page language (its id when no such rule exists)."""
+    from tanji.core.errors import TanjiError
+    from tanji.rules.catalogue import get_rule
+
+    if not rule_id:
+        return ""
+    try:
+        names = get_rule(rule_id).names
+    except TanjiError:
+        return rule_id
+    return (names.zh or names.en) if current_language() == "zh_CN" else (names.en or names.zh)
+
+
+def boundary_name(boundary: str | None) -> str:
+    """A system boundary (cradle-to-gate …) in the page language."""
+    from tanji.web.pages.factors import BOUNDARY_NAMES
+
+    if not boundary:
+        return ""
+    return gettext(BOUNDARY_NAMES[boundary]) if boundary in BOUNDARY_NAMES else boundary
 
 
 @cache

@@ -12,11 +12,15 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any
 from urllib.parse import quote
+from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from pydantic import BaseModel, Field
+from sqlalchemy.orm import Session
 
+from tanji.accounts import service as accounts
+from tanji.core.errors import NotFound
 from tanji.core.i18n import N_, current_language, gettext
 from tanji.labels import signing
 from tanji.labels.render import label_for_download, label_png, label_svg
@@ -58,7 +62,7 @@ REVOKED = {
     "withdrawn": ("forged", N_("Withdrawn")),
 }
 STATUS_NAMES = {
-    "valid": N_("Valid"),
+    "valid": N_("valid"),
     "suspended": N_("Suspended"),
     "withdrawn": N_("Withdrawn"),
     "expired": N_("Expired"),
@@ -84,6 +88,9 @@ def verdict(result: signing.Verification) -> tuple[str, str]:
     return tone, gettext(headline)
 
 
+BEIJING = ZoneInfo("Asia/Shanghai")
+
+
 def facts(claims: dict[str, Any]) -> dict[str, Any]:
     """A token's claims, ready to lay out (names in the page language, dates as dates)."""
     label = claims.get("lbl") if isinstance(claims.get("lbl"), dict) else {}
@@ -93,7 +100,8 @@ def facts(claims: dict[str, Any]) -> dict[str, Any]:
         if not isinstance(value, int):
             return None
         try:
-            return dt.datetime.fromtimestamp(value + offset, tz=dt.UTC).date()
+            # certificates are dated in Beijing time, so the label's days are too
+            return dt.datetime.fromtimestamp(value + offset, tz=BEIJING).date()
         except (OverflowError, OSError, ValueError):
             return None
 
@@ -124,6 +132,22 @@ def jwks(session: SessionDep) -> JSONResponse:
     )
 
 
+def _certifier_name(session: Session, result: signing.Verification) -> str:
+    """The body's name, for a genuine token only: a forged one may name any body."""
+    if result.reason in ("malformed", "bad-signature", "unknown-key"):
+        return ""
+    slug = (result.claims.get("lbl") or {}).get("cb")
+    if not isinstance(slug, str) or not slug:
+        return ""
+    try:
+        body = accounts.get_organisation(session, slug=slug)
+    except NotFound:
+        return ""
+    if current_language() == "zh_CN":
+        return body.name_zh or body.name_en
+    return body.name_en or body.name_zh
+
+
 @pages.get("/v/{token}", response_class=HTMLResponse)
 def verify_page(
     request: Request, token: str, session: SessionDep, actor: OptionalActor, product: Product = None
@@ -139,6 +163,7 @@ def verify_page(
         tone=tone,
         headline=headline,
         facts=facts(result.claims),
+        certifier_name=_certifier_name(session, result),
         status_name=gettext(STATUS_NAMES.get(result.registry_status or "", "—")),
         token=token,
         product=product or "",
