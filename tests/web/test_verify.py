@@ -225,3 +225,16 @@ class TestDownloads:
         set_status(web_app, number, CertificateStatus.SUSPENDED, "audit")
         response = login("carbon@cement.demo").get(f"/labels/{number}.svg")
         assert response.status_code == 409 and "suspended" in response.text
+
+
+class TestFacts:
+    def test_days_match_the_certificate_dates(self) -> None:
+        import datetime as dt
+
+        from tanji.web.pages.verify import facts
+
+        expiry_end = dt.datetime(2028, 11, 27, tzinfo=dt.UTC)  # first second after 26 Nov
+        signed = dt.datetime(2026, 11, 25, 16, 30, tzinfo=dt.UTC)  # 26 Nov, 00:30 in Beijing
+        shown = facts({"exp": int(expiry_end.timestamp()), "iat": int(signed.timestamp())})
+        assert shown["valid_until"] == dt.date(2028, 11, 26)
+        assert shown["signed_on"] == dt.date(2026, 11, 26)

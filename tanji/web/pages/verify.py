@@ -95,13 +95,13 @@ def facts(claims: dict[str, Any]) -> dict[str, Any]:
     """A token's claims, ready to lay out (names in the page language, dates as dates)."""
     label = claims.get("lbl") if isinstance(claims.get("lbl"), dict) else {}
 
-    def day(name: str, offset: int = 0) -> dt.date | None:
+    def day(name: str, offset: int = 0, zone: dt.tzinfo = BEIJING) -> dt.date | None:
         value = claims.get(name)
         if not isinstance(value, int):
             return None
         try:
             # certificates are dated in Beijing time, so the label's days are too
-            return dt.datetime.fromtimestamp(value + offset, tz=BEIJING).date()
+            return dt.datetime.fromtimestamp(value + offset, tz=zone).date()
         except (OverflowError, OSError, ValueError):
             return None
 
@@ -118,7 +118,8 @@ def facts(claims: dict[str, Any]) -> dict[str, Any]:
         "certifier": label.get("cb", ""),
         "issuer": claims.get("iss", ""),
         "signed_on": day("iat"),
-        "valid_until": day("exp", -1),  # exp is the first second after the expiry day
+        # exp is the first second (UTC) after the expiry day, a date with no time zone
+        "valid_until": day("exp", -1, dt.UTC),
     }
 
 
