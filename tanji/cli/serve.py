@@ -31,6 +31,7 @@ def register(app: typer.Typer, settings: Settings) -> None:
         import uvicorn
 
         from tanji.accounts.demo import demo_logins
+        from tanji.accounts.policy import role_name
         from tanji.web.app import create_app
 
         chosen = settings.model_copy(
@@ -49,10 +50,14 @@ def register(app: typer.Typer, settings: Settings) -> None:
         console.print(_("API schema: {url}/api/openapi.json").format(url=url))
         if chosen.demo:
             table = Table(title=_("Demo logins"), show_lines=False)
-            for column in (_("Username"), _("Password"), _("Organisation"), _("Role")):
-                table.add_column(column)
+            table.add_column(_("Username"), no_wrap=True)  # copied by hand: never cut
+            table.add_column(_("Password"), no_wrap=True)
+            table.add_column(_("Organisation"), overflow="fold")
+            table.add_column(_("Role"), overflow="fold")
             for login in demo_logins():
-                table.add_row(login.username, login.password, login.organisation, login.role)
+                table.add_row(
+                    login.username, login.password, login.organisation, role_name(login.role)
+                )
             console.print(table)
         console.print(_("Press Ctrl+C to stop."))
         uvicorn.run(
