@@ -352,7 +352,43 @@ def _seed_aluminium_application(session: Session, verifier: Actor) -> int:
     return 1
 
 
+def seed_demo_pact(session: Session) -> int:
+    """Two published PACT footprints (idempotent): demo-cement's certified calculation (the
+    latest of its cement study), shared with demo-aluminium, and demo-aluminium's study,
+    public — so any demo API client lists at least two. Returns how many it published."""
+    from tanji.exchange.pact import service as pact
+    from tanji.exchange.pact.models import PublishedFootprint, Visibility
+
+    published = 0
+    for demo, visibility, partners in (
+        (CEMENT, Visibility.PARTNERS, [ALUMINIUM.organisation]),
+        (ALUMINIUM, Visibility.PUBLIC, []),
+    ):
+        actor = _manager(session, demo.organisation)
+        if actor is None:
+            continue
+        exists = session.scalar(
+            select(PublishedFootprint.id).where(
+                PublishedFootprint.organisation_id == actor.organisation_id
+            )
+        )
+        study = _latest_study(session, actor, demo.code)
+        calculation = _latest_calculation(session, study) if study is not None else None
+        if exists is not None or calculation is None:
+            continue
+        pact.publish(
+            session,
+            actor=actor,
+            calculation_id=calculation.id,
+            visibility=visibility,
+            partner_slugs=partners,
+        )
+        published += 1
+    return published
+
+
 def seed_demo_data(session: Session) -> None:
     seed_demo_accounts(session)
     seed_demo_studies(session)
     seed_demo_certification(session)
+    seed_demo_pact(session)

@@ -43,7 +43,7 @@ def status_of(error: TanjiError) -> int:
 
 def wants_json(request: Request) -> bool:
     path = request.url.path
-    return path.startswith(("/api/", "/auth/")) or path == "/api"
+    return path.startswith(("/api/", "/auth/", "/2/", "/3/")) or path == "/api"
 
 
 def _error_body(message: str, loc: tuple = (), kind: str = "error") -> dict:

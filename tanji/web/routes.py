@@ -8,6 +8,7 @@ from tanji.web.api import auth as api_auth
 from tanji.web.api import certification as api_certification
 from tanji.web.api import docs as api_docs
 from tanji.web.api import factors as api_factors
+from tanji.web.api import pact as api_pact
 from tanji.web.api import registry as api_registry
 from tanji.web.api import studies as api_studies
 from tanji.web.pages import admin as admin_pages
@@ -39,3 +40,4 @@ def include_routes(app: FastAPI) -> None:
     app.include_router(verify_pages.router)
     app.include_router(certification_pages.router)
     app.include_router(api_certification.router)
+    app.include_router(api_pact.router)

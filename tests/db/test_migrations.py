@@ -19,12 +19,15 @@ class TestMigrations:
 
     def test_down_and_up_again(self, engine: Engine) -> None:
         downgrade(engine, "-1")
+        assert "pact_footprint" not in inspect(engine).get_table_names()
+        assert "certificate" in inspect(engine).get_table_names()
+        downgrade(engine, "-1")
         assert "certificate" not in inspect(engine).get_table_names()
         assert "study" in inspect(engine).get_table_names()
         downgrade(engine, "base")
         assert "factor" not in inspect(engine).get_table_names()
         upgrade(engine)
-        assert {"factor", "study", "app_user", "certificate"} <= set(
+        assert {"factor", "study", "app_user", "certificate", "pact_footprint"} <= set(
             inspect(engine).get_table_names()
         )
         assert current_revision(engine) == head_revision(engine)

@@ -97,8 +97,11 @@ PUBLIC: frozenset[tuple[str, str]] = frozenset(
         ("GET", "/badge/{certificate_number}"),
         ("GET", "/api/v1/registry/certificates"),
         ("GET", "/api/v1/registry/certificates/{certificate_number}"),
+        ("GET", "/.well-known/openid-configuration"),  # PACT: where to get a token
     }
 )
+# The PACT host API (issue 7): bearer tokens only, a session cookie is refused with 401.
+BEARER_ONLY = ("/2/", "/3/")
 # Unsafe routes that need no CSRF token: they never act on a browser's cookie.
 NO_CSRF: frozenset[tuple[str, str]] = frozenset(
     {
@@ -127,7 +130,7 @@ class Endpoint:
 
     @property
     def api(self) -> bool:
-        return self.path.startswith(("/api/", "/auth/"))
+        return self.path.startswith(("/api/", "/auth/", *BEARER_ONLY))
 
     def __str__(self) -> str:
         return f"{self.method} {self.path}"
@@ -491,6 +494,22 @@ class World:
 
         return self._memo("attachment", owner, make)
 
+    # -- published PACT footprints (tanji.exchange.pact; the demo data publishes one each) --
+
+    def footprint_id(self, owner: str) -> uuid.UUID:
+        from tanji.exchange.pact.models import PublishedFootprint
+
+        def make(session: Session, actor: Actor) -> uuid.UUID:
+            found = session.scalar(
+                select(PublishedFootprint.id).where(
+                    PublishedFootprint.organisation_id == actor.organisation_id
+                )
+            )
+            assert found is not None, f"the demo data publishes no PACT footprint of {owner}"
+            return found
+
+        return self._memo("footprint", owner, make)
+
     # -- accounts --
 
     def member_id(self, owner: str) -> uuid.UUID:
@@ -650,6 +669,9 @@ PROVIDERS: dict[str, Provider] = {
     "application_id": Provider(True, lambda w, owner: w.application_id(owner)),
     "certificate_id": Provider(True, lambda w, owner: w.certificate_id(owner)),
     "attachment_id": Provider(True, lambda w, owner: w.attachment_id(owner)),
+    # visibility, not ownership, decides who reads a PACT footprint (shared or public ones
+    # are meant for other organisations); tests/exchange/pact/test_host_api.py checks it
+    "footprint_id": Provider(False, lambda w, owner: w.footprint_id(owner)),
 }
 
 # Required query parameter name → a value that makes the request meaningful; a route
@@ -802,6 +824,9 @@ def test_get(endpoint: Endpoint, who: str, browsers: dict[str, TestClient], worl
     status = response.status_code
     if who == ANONYMOUS:
         assert refused_anonymously(endpoint, response), (status, response.headers.get("location"))
+        return
+    if endpoint.path.startswith(BEARER_ONLY):
+        assert status == 401, f"{url} accepted {who}'s session cookie: {status}"
         return
     persona = PERSONAS[who]
     if not persona.holds(endpoint.rights):

@@ -1,0 +1,358 @@
+"""Publishing PACT footprints and reading them as a PACT host (ListFootprints, GetFootprint).
+
+Visibility: an actor sees the footprints of its own organisation, those shared with its
+organisation, and public ones — nothing else. A footprint the actor may not see is
+answered exactly like an unknown one (NotFound, HTTP 404), so that the existence of
+another organisation's unshared footprint does not leak (PACT would allow 403 there).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import uuid
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import Select, or_, select
+from sqlalchemy.orm import Session
+
+from tanji.accounts.models import Organisation
+from tanji.accounts.policy import Actor, Right, ensure
+from tanji.core.errors import InvalidInput, NotFound
+from tanji.core.i18n import _
+from tanji.exchange.pact.mapping import PactSource, source_from_calculation, to_pact_v2, to_pact_v3
+from tanji.exchange.pact.models import (
+    FootprintShare,
+    FootprintStatus,
+    PublishedFootprint,
+    Visibility,
+)
+from tanji.exchange.pact.validation import check_v3, parse_datetime
+from tanji.footprints import studies
+from tanji.footprints.models import Calculation, Product, Study, StudyVersion
+from tanji.labels.models import Certificate, CertificateStatus
+
+FILTER_NAMES = (
+    "productId",
+    "companyId",
+    "geography",
+    "classification",
+    "validOn",
+    "validAfter",
+    "validBefore",
+    "status",
+)
+
+
+@dataclass(frozen=True)
+class Filters:
+    """PACT v3 ListFootprints criteria: OR within one name, AND across names."""
+
+    values: Mapping[str, Sequence[str]] = field(default_factory=dict)
+
+    def matches(self, doc: Mapping[str, Any]) -> bool:
+        return all(
+            any(_matches(name, value, doc) for value in values)
+            for name, values in self.values.items()
+            if values
+        )
+
+
+# UN CPC 2.1 classes of the products the platform's rules cover, for productClassifications
+# (and v2's mandatory productCategoryCpc); a rule missing here publishes no classification.
+CPC_BY_RULE = {
+    "cement": "3744",  # Portland cement, aluminous cement, slag cement and similar
+    "electrolytic-aluminium": "4153",  # unwrought aluminium
+}
+
+
+def cpc_urn(code: str) -> str:
+    return f"urn:pact:productclassification:un-cpc:{code}"
+
+
+def company_urn(slug: str) -> str:
+    return f"urn:pact:company:customcode:vendor-assigned:{slug}"
+
+
+def product_urn(code: str) -> str:
+    return f"urn:pact:tanji:product-id:{code}"
+
+
+def _model(session: Session, calculation: Calculation) -> dict[str, Any]:
+    return studies.model_of(session.get_one(StudyVersion, calculation.version_id))
+
+
+def _source(
+    session: Session,
+    calculation: Calculation,
+    *,
+    organisation: Organisation,
+    company_ids: Sequence[str],
+    product_ids: Sequence[str],
+    footprint_id: uuid.UUID,
+    created: dt.datetime,
+    status: str,
+    preceding_ids: Iterable[str],
+) -> PactSource:
+    study = session.get_one(Study, calculation.study_id)
+    product = session.get_one(Product, study.product_id)
+    cpc = CPC_BY_RULE.get(calculation.rule_id)
+    return source_from_calculation(
+        studies.result_of(calculation),
+        model=_model(session, calculation),
+        company_name=organisation.name_en or organisation.name_zh,
+        company_ids=company_ids,
+        product_ids=product_ids,
+        product_name=product.name_en or product.name_zh,
+        product_description=product.description,
+        classifications=[cpc_urn(cpc)] if cpc else (),
+        rule_id=calculation.rule_id,
+        rule_version=calculation.rule_version,
+        created=created,
+        footprint_id=footprint_id,
+        preceding_ids=preceding_ids,
+        status=status,
+        verification=_verification(session, calculation),
+    )
+
+
+def _verification(session: Session, calculation: Calculation) -> dict[str, Any] | None:
+    """The valid certificate of ``calculation``, if any, as PACT's verification."""
+    certificate = session.scalar(
+        select(Certificate)
+        .where(
+            Certificate.calculation_id == calculation.id,
+            Certificate.status == CertificateStatus.VALID,
+        )
+        .order_by(Certificate.issued_on.desc())
+        .limit(1)
+    )
+    if certificate is None:
+        return None
+    certifier = session.get_one(Organisation, certificate.certifier_id)
+    return {
+        "provider_name": certifier.name_en or certifier.name_zh,
+        "issued_on": certificate.issued_on,
+        "number": certificate.number,
+        "standard_name": certificate.rule_id,
+    }
+
+
+def publish(
+    session: Session,
+    *,
+    actor: Actor,
+    calculation_id: uuid.UUID,
+    visibility: str,
+    partner_slugs: Sequence[str] = (),
+    product_ids: Sequence[str] | None = None,
+    company_ids: Sequence[str] | None = None,
+) -> PublishedFootprint:
+    """Publish one of the actor's calculations as a PACT footprint; supersedes the
+    Active footprint of the same study and product, if any."""
+    ensure(actor, Right.STUDY_EDIT)
+    calculation = studies.get_calculation(session, actor=actor, calculation_id=calculation_id)
+    study = session.get_one(Study, calculation.study_id)
+    if study.organisation_id != actor.organisation_id:
+        raise NotFound(_("No calculation {id}.").format(id=calculation_id), loc=("calculation_id",))
+    if visibility not in Visibility.ALL:
+        raise InvalidInput(
+            _("Visibility must be one of: {choices}.").format(choices=", ".join(Visibility.ALL)),
+            loc=("visibility",),
+        )
+    partners = []
+    for slug in dict.fromkeys(partner_slugs):
+        partner = session.scalar(select(Organisation).where(Organisation.slug == slug))
+        if partner is None:
+            raise InvalidInput(
+                _("No organisation '{slug}'.").format(slug=slug), loc=("partner_slugs",)
+            )
+        partners.append(partner)
+    organisation = session.get_one(Organisation, actor.organisation_id)
+    product = session.get_one(Product, study.product_id)
+    product_ids = list(product_ids or [product_urn(product.code)])
+    company_ids = list(company_ids or [company_urn(organisation.slug)])
+    previous = session.scalars(
+        select(PublishedFootprint).where(
+            PublishedFootprint.study_id == study.id,
+            PublishedFootprint.product_id == product_ids[0],
+            PublishedFootprint.status == FootprintStatus.ACTIVE,
+        )
+    ).all()
+    footprint_id = uuid.uuid4()
+    created = dt.datetime.now(dt.UTC).replace(microsecond=0)
+    preceding = [str(row.id) for row in previous]
+    source = _source(
+        session,
+        calculation,
+        organisation=organisation,
+        company_ids=company_ids,
+        product_ids=product_ids,
+        footprint_id=footprint_id,
+        created=created,
+        status=FootprintStatus.ACTIVE,
+        preceding_ids=preceding,
+    )
+    document = to_pact_v3(source)
+    check_v3(document)
+    for row in previous:
+        row.status = FootprintStatus.DEPRECATED
+    footprint = PublishedFootprint(
+        id=footprint_id,
+        organisation_id=organisation.id,
+        calculation_id=calculation.id,
+        study_id=study.id,
+        document=json.dumps(document, ensure_ascii=False),
+        status=FootprintStatus.ACTIVE,
+        preceding_ids=json.dumps(preceding),
+        product_id=product_ids[0],
+        visibility=visibility,
+        created_at=created,
+    )
+    session.add(footprint)
+    session.flush()
+    for partner in partners:
+        if partner.id != organisation.id:
+            session.add(FootprintShare(footprint_id=footprint.id, organisation_id=partner.id))
+    session.flush()
+    return footprint
+
+
+def _visible(actor: Actor) -> Select[tuple[PublishedFootprint]]:
+    """Where every list and get starts: own, shared with the actor's organisation, public."""
+    shared = select(FootprintShare.footprint_id).where(
+        FootprintShare.organisation_id == actor.organisation_id
+    )
+    return select(PublishedFootprint).where(
+        or_(
+            PublishedFootprint.organisation_id == actor.organisation_id,
+            PublishedFootprint.visibility == Visibility.PUBLIC,
+            PublishedFootprint.id.in_(shared),
+        )
+    )
+
+
+def document_of(footprint: PublishedFootprint) -> dict[str, Any]:
+    """The v3 document as published, with the footprint's current status."""
+    doc = json.loads(footprint.document)
+    doc["status"] = footprint.status
+    return doc
+
+
+def v2_document_of(session: Session, footprint: PublishedFootprint) -> dict[str, Any]:
+    """The same footprint as a PACT v2.3.3 document (made again from its calculation)."""
+    doc = json.loads(footprint.document)
+    source = _source(
+        session,
+        session.get_one(Calculation, footprint.calculation_id),
+        organisation=session.get_one(Organisation, footprint.organisation_id),
+        company_ids=doc["companyIds"],
+        product_ids=doc["productIds"],
+        footprint_id=footprint.id,
+        created=dt.datetime.fromisoformat(doc["created"].replace("Z", "+00:00")),
+        status=footprint.status,
+        preceding_ids=doc.get("precedingPfIds", ()),
+    )
+    return to_pact_v2(source)
+
+
+def list_for(
+    session: Session,
+    *,
+    actor: Actor,
+    filters: Filters | None = None,
+    limit: int = 100,
+    offset: int = 0,
+) -> tuple[list[PublishedFootprint], bool]:
+    """The footprints visible to ``actor`` that match ``filters``, one page of them, and
+    whether more remain after this page."""
+    ensure(actor, Right.FACTOR_READ)
+    rows = session.scalars(
+        _visible(actor).order_by(PublishedFootprint.created_at, PublishedFootprint.id)
+    ).all()
+    if filters is not None:
+        rows = [row for row in rows if filters.matches(document_of(row))]
+    page = rows[offset : offset + limit]
+    return list(page), offset + limit < len(rows)
+
+
+def get_for(session: Session, *, actor: Actor, footprint_id: uuid.UUID) -> PublishedFootprint:
+    """One footprint visible to ``actor``; NotFound for unknown and invisible ones alike."""
+    found = session.scalars(_visible(actor).where(PublishedFootprint.id == footprint_id)).first()
+    if found is None:
+        raise NotFound(_("No footprint {id}.").format(id=footprint_id), loc=("id",))
+    ensure(actor, Right.FACTOR_READ)
+    return found
+
+
+# --- filters ------------------------------------------------------------------------------
+
+
+def _same(value: str, candidates: Iterable[object]) -> bool:
+    wanted = value.strip().casefold()
+    return any(isinstance(c, str) and c.casefold() == wanted for c in candidates)
+
+
+def _add_years(moment: dt.datetime, years: int) -> dt.datetime:
+    try:
+        return moment.replace(year=moment.year + years)
+    except ValueError:  # 29 February
+        return moment.replace(year=moment.year + years, day=28)
+
+
+def _validity(doc: Mapping[str, Any]) -> tuple[dt.datetime, dt.datetime] | None:
+    start = parse_datetime(doc.get("validityPeriodStart"))
+    end = parse_datetime(doc.get("validityPeriodEnd"))
+    if start is not None and end is not None:
+        return start, end
+    reference_end = parse_datetime(doc.get("pcf", {}).get("referencePeriodEnd"))
+    if reference_end is None:
+        return None
+    return reference_end, _add_years(reference_end, 3)
+
+
+def _moment(value: str) -> dt.datetime | None:
+    text = value.strip()
+    found = parse_datetime(text)
+    if found is None:
+        try:
+            day = dt.date.fromisoformat(text)
+        except ValueError:
+            return None
+        found = dt.datetime(day.year, day.month, day.day, tzinfo=dt.UTC)
+    return found
+
+
+def _matches(name: str, value: str, doc: Mapping[str, Any]) -> bool:
+    pcf = doc.get("pcf", {})
+    if name == "productId":
+        return _same(value, doc.get("productIds", ()))
+    if name == "companyId":
+        return _same(value, doc.get("companyIds", ()))
+    if name == "classification":
+        return _same(value, doc.get("productClassifications", ()))
+    if name == "status":
+        return _same(value, [doc.get("status")])
+    if name == "geography":
+        return _same(
+            value,
+            [
+                pcf.get("geographyRegionOrSubregion"),
+                pcf.get("geographyCountry"),
+                pcf.get("geographyCountrySubdivision"),
+            ],
+        )
+    moment = _moment(value)
+    period = _validity(doc)
+    if moment is None or period is None:
+        return False
+    start, end = period
+    if name == "validOn":
+        return start <= moment <= end
+    if name == "validAfter":
+        return start > moment
+    if name == "validBefore":
+        return end < moment
+    return False
