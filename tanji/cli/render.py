@@ -15,15 +15,9 @@ from tanji.core.allocation import method_label
 from tanji.core.i18n import N_, _, current_language, ngettext
 from tanji.core.quality import level_label
 from tanji.core.results import Result, TreeNode
+from tanji.rules.check import stage_name
 
 # Slugs of the model file → English labels, marked here and translated on display.
-STAGE_NAMES = {
-    "raw-material-acquisition": N_("raw material acquisition"),
-    "production": N_("production"),
-    "distribution": N_("distribution"),
-    "use": N_("use"),
-    "end-of-life": N_("end of life"),
-}
 BOUNDARY_NAMES = {
     "cradle-to-gate": N_("cradle-to-gate"),
     "cradle-to-grave": N_("cradle-to-grave"),
@@ -53,11 +47,6 @@ def percent(value: float) -> str:
 
 def _locale() -> str:
     return "zh_CN" if current_language() == "zh_CN" else "en"
-
-
-def stage_name(stage: str) -> str:
-    """A life-cycle stage slug in the current language (unknown slugs stay as they are)."""
-    return _(STAGE_NAMES[stage]) if stage in STAGE_NAMES else stage
 
 
 def boundary_name(boundary: str) -> str:

@@ -50,6 +50,12 @@ def current_language() -> str:
     return _current.get()
 
 
+def in_language(zh: str | None, en: str | None) -> str:
+    """A text stored in both languages, in the current one (else the other one)."""
+    first, second = (zh, en) if _current.get() == "zh_CN" else (en, zh)
+    return first or second or ""
+
+
 def gettext(message: str) -> str:
     """Translate ``message`` (written in English, the msgid) into the current language."""
     return _catalogue(_current.get()).gettext(message)

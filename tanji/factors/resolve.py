@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from tanji.core.errors import InvalidInput, Loc, UnknownReference
-from tanji.core.i18n import _, current_language
+from tanji.core.i18n import _, in_language
 from tanji.core.model import DataKind, Factor, GasAmount, Origin, Pedigree, Uncertainty
 from tanji.factors.fileio import read_rows
 from tanji.factors.rows import FactorData, citation, parse_row
@@ -86,13 +86,6 @@ def _default_table() -> dict[str, FactorData]:
     return rows
 
 
-def _name_in_language(name_zh: str, name_en: str) -> str:
-    """The factor's name in the interface language (names stay out of the input hash)."""
-    if current_language() == "zh_CN":
-        return name_zh or name_en
-    return name_en or name_zh
-
-
 def data_to_factor(item: Any, *, release: str | None = None, version: int | None = None) -> Factor:
     """A checked template row or a stored factor version as the engine's Factor.
 
@@ -104,7 +97,7 @@ def data_to_factor(item: Any, *, release: str | None = None, version: int | None
         id=item.slug,
         unit=item.unit,
         gases=tuple(GasAmount(gas, amount, Origin(origin)) for gas, amount, origin in item.gases),
-        name=_name_in_language(item.name_zh, item.name_en),
+        name=in_language(item.name_zh, item.name_en),  # display only: not in the input hash
         source=citation(item.source_document, item.source_table, item.year, item.source_url),
         data=DataKind.SECONDARY,
         quality=Pedigree(*scores) if all(score is not None for score in scores) else None,

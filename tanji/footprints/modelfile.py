@@ -31,7 +31,7 @@ from pydantic_core import PydanticKnownError
 from tanji.core import model as core
 from tanji.core.errors import InvalidInput, Loc, TanjiError, format_loc
 from tanji.core.gwp import SETS
-from tanji.core.i18n import N_, _, current_language, ngettext
+from tanji.core.i18n import N_, _, in_language, ngettext
 from tanji.core.units import conversion_factor, parse_unit
 from tanji.factors.resolve import FactorRef, FactorResolver, SeedTable
 
@@ -61,8 +61,7 @@ class Names(Spec):
 
     def text(self) -> str:
         """The name in the current interface language, else the other one."""
-        first, second = (self.zh, self.en) if current_language() == "zh_CN" else (self.en, self.zh)
-        return first or second or ""
+        return in_language(self.zh, self.en)
 
 
 def _unit(value: str) -> str:

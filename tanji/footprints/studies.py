@@ -29,7 +29,7 @@ from sqlalchemy.orm import Session
 from tanji.accounts.policy import Actor, Right, ensure
 from tanji.core.build import build
 from tanji.core.errors import Conflict, InvalidInput, Loc, NotFound
-from tanji.core.i18n import LANGUAGES, _, current_language, set_language
+from tanji.core.i18n import LANGUAGES, _, current_language, in_language, set_language
 from tanji.core.model import ProductSystem, Stage
 from tanji.core.results import Result
 from tanji.core.results import calculate as calculate_system
@@ -264,9 +264,7 @@ def _title(product: Product, title: str) -> str:
     title = _text_field(title, name="title", maximum=200, required=False)
     if title:
         return title
-    if current_language() == "zh_CN":
-        return product.name_zh
-    return product.name_en or product.name_zh
+    return in_language(product.name_zh, product.name_en)
 
 
 def _new_study(session: Session, actor: Actor, product: Product, rule_id: str, title: str) -> Study:

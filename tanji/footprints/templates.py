@@ -26,7 +26,7 @@ from typing import Any
 import yaml
 
 from tanji.core.errors import InvalidInput, NotFound
-from tanji.core.i18n import _, current_language
+from tanji.core.i18n import _, current_language, in_language
 from tanji.core.model import Boundary, Stage
 from tanji.factors.resolve import SeedTable
 from tanji.factors.rows import FactorData
@@ -268,7 +268,7 @@ def build_model(rule: Rule) -> dict[str, Any]:
 
 
 def _text(value: Any) -> str:
-    return value.zh if current_language() == "zh_CN" else value.en
+    return in_language(value.zh, value.en)
 
 
 def render(rule: Rule, model: dict[str, Any]) -> str:

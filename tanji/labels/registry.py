@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session, aliased
 
 from tanji.accounts.models import Organisation
 from tanji.core.errors import InvalidInput, NotFound
-from tanji.core.i18n import _
+from tanji.core.i18n import N_, _, gettext
 from tanji.labels.models import (
     ApplicationEvent,
     ApplicationStatus,
@@ -37,6 +37,23 @@ REASONED_ACTIONS = ("suspend", "withdraw")  # their reasons are part of the publ
 def beijing_today() -> dt.date:
     """The date in Beijing, when a certificate's validity is judged."""
     return dt.datetime.now(ZONE).date()
+
+
+# A certificate's status as the registry, the label, the badge and the scan page name it.
+CERTIFICATE_STATUS_NAMES = {
+    CertificateStatus.VALID: N_("valid"),
+    CertificateStatus.SUSPENDED: N_("suspended"),
+    CertificateStatus.WITHDRAWN: N_("withdrawn"),
+    CertificateStatus.EXPIRED: N_("expired"),
+}
+
+
+def status_name(status: str | None) -> str:
+    """A certificate status in the current language ("—" when there is none)."""
+    if not status:
+        return "—"
+    known = CERTIFICATE_STATUS_NAMES.get(status)
+    return gettext(known) if known else status
 
 
 def effective_status(certificate: Certificate, today: dt.date | None = None) -> str:

@@ -31,7 +31,7 @@ from sqlalchemy.orm import Session
 from tanji.accounts.models import Organisation, OrganisationKind
 from tanji.accounts.policy import Actor, Right
 from tanji.core.errors import Conflict, NotFound, TanjiError
-from tanji.core.i18n import N_, _, current_language, set_language
+from tanji.core.i18n import _, current_language, set_language
 from tanji.labels import registry, signing
 from tanji.labels.models import Certificate, CertificateStatus
 from tanji.labels.qr import qr_matrix, svg_path, verification_url
@@ -55,14 +55,6 @@ SVG_NS = "http://www.w3.org/2000/svg"
 TANJI_NS = "urn:tanji:label"
 QR_X, QR_Y, QR_SIZE = 352.0, 70.0, 228.0
 TEXT_LEFT, TEXT_WIDTH = 24.0, 316.0
-
-
-STATUS_NAMES = {
-    CertificateStatus.VALID: N_("valid"),
-    CertificateStatus.SUSPENDED: N_("suspended"),
-    CertificateStatus.WITHDRAWN: N_("withdrawn"),
-    CertificateStatus.EXPIRED: N_("expired"),
-}
 
 
 class LabelFontMissing(TanjiError):
@@ -110,7 +102,7 @@ def label_for_download(
             _(
                 "Certificate {number} is {status}, so its label must not be printed or "
                 "shown. Its registry page tells buyers its current status."
-            ).format(number=number, status=_(STATUS_NAMES.get(status, status)))
+            ).format(number=number, status=registry.status_name(status))
         )
     token = signing.current_label_token(session, certificate=certificate, issuer=issuer, now=now)
     return LabelFile(certificate, token, session.get(Organisation, certificate.certifier_id))

@@ -110,9 +110,7 @@ STATUS_NAMES = {
     S.CERTIFIED: N_("certified"),
     S.REJECTED: N_("rejected"),
     S.WITHDRAWN: N_("withdrawn"),
-    C.VALID: N_("valid"),
-    C.SUSPENDED: N_("suspended"),
-    C.EXPIRED: N_("expired"),
+    **registry.CERTIFICATE_STATUS_NAMES,
 }
 ACTION_NAMES = {
     "apply": N_("Application submitted"),

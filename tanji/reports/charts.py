@@ -17,7 +17,7 @@ from typing import Any
 
 from tanji.core.i18n import N_, _
 from tanji.formatting import number, percent
-from tanji.rules.check import STAGE_LABELS
+from tanji.rules.check import STAGE_LABELS, stage_name
 
 # Colours of tanji/web/static/css/tanji.css (teal brand, slate text, amber for credits).
 BRAND = "#0f766e"
@@ -46,11 +46,6 @@ CHARACTERISED_LABEL = N_("Not split by gas (CO2e factors)")
 MAX_LEVELS = 3
 MAX_PARTS = 6
 MIN_SHARE = 0.02
-
-
-def stage_name(stage: str) -> str:
-    """A life-cycle stage slug in the current language (unknown slugs stay as they are)."""
-    return _(STAGE_LABELS[stage]) if stage in STAGE_LABELS else stage
 
 
 def gas_name(gas: str) -> str:

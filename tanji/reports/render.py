@@ -14,7 +14,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
 
 from tanji.core.allocation import method_label
-from tanji.core.i18n import N_, current_language, gettext, ngettext
+from tanji.core.i18n import N_, current_language, gettext, in_language, ngettext
 from tanji.core.quality import INDICATORS, level_label
 from tanji.formatting import FILTERS
 from tanji.reports import charts
@@ -61,7 +61,7 @@ def pick(names: Names | Any) -> str:
     """A bilingual name in the current language, else the other one."""
     zh = getattr(names, "zh", "") or ""
     en = getattr(names, "en", "") or ""
-    return (zh or en) if current_language() == "zh_CN" else (en or zh)
+    return in_language(zh, en)
 
 
 def other(names: Names | Any) -> str:

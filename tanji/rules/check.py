@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from tanji.core.errors import InvalidInput, format_loc
 from tanji.core.gwp import canonical_gas
-from tanji.core.i18n import N_, _, current_language
+from tanji.core.i18n import N_, _, in_language
 from tanji.core.model import DataKind, Factor, Process, ProductSystem
 from tanji.core.results import Result
 from tanji.core.units import conversion_factor, dimension_name
@@ -26,6 +26,11 @@ STAGE_LABELS = {
     "use": N_("use"),
     "end-of-life": N_("end of life"),
 }
+
+
+def stage_name(stage: str) -> str:
+    """A life-cycle stage slug in the current language (unknown slugs stay as they are)."""
+    return _(STAGE_LABELS[stage]) if stage in STAGE_LABELS else stage
 
 
 @dataclass(frozen=True)
@@ -42,7 +47,7 @@ def text(value: Text | None) -> str:
     """Rule text in the current language."""
     if value is None:
         return ""
-    return value.zh if current_language() == "zh_CN" else value.en
+    return in_language(value.zh, value.en)
 
 
 def has_errors(findings: Iterable[Finding]) -> bool:

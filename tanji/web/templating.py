@@ -7,7 +7,9 @@ from functools import cache
 from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, PackageLoader, select_autoescape
 
-from tanji.core.i18n import current_language, gettext, ngettext
+from tanji.core.errors import TanjiError
+from tanji.core.i18n import current_language, gettext, in_language, ngettext
+from tanji.rules.catalogue import get_rule, list_rules
 from tanji.web.formatting import FILTERS
 
 
@@ -23,23 +25,26 @@ def environment() -> Environment:
     env.install_gettext_callables(gettext, ngettext, newstyle=True)  # type: ignore[attr-defined]
     env.filters.update(FILTERS)
     env.globals["current_language"] = current_language
+    env.globals["local"] = in_language
     env.globals["rule_name"] = rule_name
     env.globals["boundary_name"] = boundary_name
     return env
 
 
+def rule_names() -> dict[str, str]:
+    """Every product rule's name in the page language, by rule id."""
+    return {rule.id: in_language(rule.names.zh, rule.names.en) for rule in list_rules()}
+
+
 def rule_name(rule_id: str | None) -> str:
     """A product rule's name in the page language (its id when no such rule exists)."""
-    from tanji.core.errors import TanjiError
-    from tanji.rules.catalogue import get_rule
-
     if not rule_id:
         return ""
     try:
         names = get_rule(rule_id).names
     except TanjiError:
         return rule_id
-    return (names.zh or names.en) if current_language() == "zh_CN" else (names.en or names.zh)
+    return in_language(names.zh, names.en)
 
 
 def boundary_name(boundary: str | None) -> str:

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from tanji.accounts.policy import Actor, Right
 from tanji.core.errors import Conflict, InvalidInput, format_loc
-from tanji.core.i18n import N_, _, current_language, gettext
+from tanji.core.i18n import N_, _, gettext, in_language
 from tanji.footprints import studies
 from tanji.labels import registry, service
 from tanji.labels.models import ApplicationStatus, Certificate
@@ -77,10 +77,7 @@ STEP_TITLES = {
 # --- helpers shared by the templates --------------------------------------------------
 
 
-def local(zh: str | None, en: str | None) -> str:
-    """A name in the interface language, else the other one."""
-    first, second = (zh, en) if current_language() == "zh_CN" else (en, zh)
-    return first or second or ""
+local = in_language  # the templates call it `local`
 
 
 def step_title(step: str) -> str:

@@ -15,27 +15,21 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from pydantic import BaseModel, Field
 
 from tanji.core.errors import NotFound
-from tanji.core.i18n import N_, current_language, gettext
+from tanji.core.i18n import N_, current_language, gettext, in_language
 from tanji.labels import registry
+from tanji.labels.registry import CERTIFICATE_STATUS_NAMES
 from tanji.rules.catalogue import list_rules
 from tanji.web.api.factors import NO_NUL
 from tanji.web.api.registry import CertificateNumber, CertificatePublicRead
 from tanji.web.deps import SessionDep
 from tanji.web.rendering import page
-from tanji.web.templating import templates
+from tanji.web.templating import rule_names, templates
 
 router = APIRouter(tags=["registry"], include_in_schema=False)
 
 PAGE_SIZE = 20
 BADGE_MAX_AGE = 300  # seconds a shop's page may cache the badge: the status stays live
 
-# The same words as the certification pages (tanji.labels.service), so both agree.
-STATUS_NAMES = {
-    "valid": N_("valid"),
-    "suspended": N_("suspended"),
-    "withdrawn": N_("withdrawn"),
-    "expired": N_("expired"),
-}
 STATUS_TONES = {"valid": "ok", "suspended": "warn", "withdrawn": "bad", "expired": "bad"}
 ACTION_NAMES = {
     "issue": N_("Certificate issued"),
@@ -56,20 +50,13 @@ LABEL_KIND_NAMES = {
 }
 
 
-def local(zh: str | None, en: str | None) -> str:
-    """Text in the page language, else in the other one."""
-    first, second = (zh, en) if current_language() == "zh_CN" else (en, zh)
-    return first or second or ""
+local = in_language  # the templates call it `local`
 
 
 def label(names: dict[str, str], value: str | None) -> str:
     if value is None:
         return ""
     return gettext(names[value]) if value in names else value
-
-
-def rule_names() -> dict[str, str]:
-    return {rule.id: local(rule.names.zh, rule.names.en) for rule in list_rules()}
 
 
 def helpers() -> dict[str, Any]:
@@ -79,7 +66,7 @@ def helpers() -> dict[str, Any]:
         "local": local,
         "label": label,
         "rule_names": rule_names(),
-        "STATUS_NAMES": STATUS_NAMES,
+        "STATUS_NAMES": CERTIFICATE_STATUS_NAMES,
         "STATUS_TONES": STATUS_TONES,
         "ACTION_NAMES": ACTION_NAMES,
         "BOUNDARY_NAMES": BOUNDARY_NAMES,

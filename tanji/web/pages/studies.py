@@ -20,16 +20,18 @@ from starlette.datastructures import FormData
 
 from tanji.accounts.policy import Actor, Right
 from tanji.core.errors import Conflict, InvalidInput, NotFound, format_loc
-from tanji.core.i18n import N_, _, current_language, gettext
+from tanji.core.i18n import N_, _, gettext, in_language
 from tanji.core.quality import level_label
 from tanji.factors import service as factors
 from tanji.footprints import studies
 from tanji.footprints.models import Calculation, Product, Study
 from tanji.reports import charts
 from tanji.rules.catalogue import list_rules
+from tanji.rules.check import stage_name
 from tanji.web.deps import CsrfChecked, SessionDep, require
 from tanji.web.pages import study_form
 from tanji.web.rendering import page
+from tanji.web.templating import rule_names
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
 
@@ -53,14 +55,7 @@ EditorForm = Annotated[FormData, Depends(editor_form)]
 # --- helpers shared by the templates --------------------------------------------------
 
 
-def local(zh: str | None, en: str | None) -> str:
-    """A name in the interface language, else the other one."""
-    first, second = (zh, en) if current_language() == "zh_CN" else (en, zh)
-    return first or second or ""
-
-
-def stage_name(stage: str) -> str:
-    return charts.stage_name(stage)
+local = in_language  # the templates call it `local`
 
 
 def severity_class(severity: str) -> str:
@@ -139,10 +134,6 @@ def _rules() -> list[Any]:
     return list_rules()
 
 
-def _rule_names() -> dict[str, str]:
-    return {rule.id: local(rule.names.zh, rule.names.en) for rule in list_rules()}
-
-
 def _product_of(session: Session, actor: Actor, study: Study) -> Product:
     return studies.get_product(session, actor=actor, product_id=study.product_id)
 
@@ -179,7 +170,7 @@ def _index(
         by_product=by_product,
         latest=latest,
         rules=_rules(),
-        rule_names=_rule_names(),
+        rule_names=rule_names(),
         product_form=product_form or {},
         product_errors=product_errors or [],
     )
@@ -350,7 +341,7 @@ def overview(
         versions=sorted(versions, key=lambda v: v.number, reverse=True),
         calculations=sorted(calculations, key=lambda c: c.created_at, reverse=True),
         releases=sorted(releases, key=lambda r: r.created_at, reverse=True),
-        rule_names=_rule_names(),
+        rule_names=rule_names(),
         flashes=flashes,
         max_iterations=MAX_ITERATIONS,
     )
@@ -667,7 +658,7 @@ def result(
         charts=_charts(data),
         input_names=_input_names(studies.model_of(version)),
         process_names=process_names,
-        rule_names=_rule_names(),
+        rule_names=rule_names(),
     )
 
 

@@ -21,8 +21,8 @@ from sqlalchemy.orm import Session
 
 from tanji.accounts import service as accounts
 from tanji.core.errors import NotFound
-from tanji.core.i18n import N_, current_language, gettext
-from tanji.labels import signing
+from tanji.core.i18n import N_, current_language, gettext, in_language
+from tanji.labels import registry, signing
 from tanji.labels.render import label_for_download, label_png, label_svg
 from tanji.web.deps import LoggedIn, OptionalActor, SessionDep
 from tanji.web.rendering import page
@@ -60,12 +60,6 @@ VERDICTS: dict[str, tuple[str, str]] = {
 REVOKED = {
     "suspended": ("warning", N_("Suspended")),
     "withdrawn": ("forged", N_("Withdrawn")),
-}
-STATUS_NAMES = {
-    "valid": N_("valid"),
-    "suspended": N_("Suspended"),
-    "withdrawn": N_("Withdrawn"),
-    "expired": N_("Expired"),
 }
 
 
@@ -144,9 +138,7 @@ def _certifier_name(session: Session, result: signing.Verification) -> str:
         body = accounts.get_organisation(session, slug=slug)
     except NotFound:
         return ""
-    if current_language() == "zh_CN":
-        return body.name_zh or body.name_en
-    return body.name_en or body.name_zh
+    return in_language(body.name_zh, body.name_en)
 
 
 @pages.get("/v/{token}", response_class=HTMLResponse)
@@ -165,7 +157,7 @@ def verify_page(
         headline=headline,
         facts=facts(result.claims),
         certifier_name=_certifier_name(session, result),
-        status_name=gettext(STATUS_NAMES.get(result.registry_status or "", "—")),
+        status_name=registry.status_name(result.registry_status),
         token=token,
         product=product or "",
         active="verify",
