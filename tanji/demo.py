@@ -9,11 +9,13 @@ demo-cement has no application.
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from dataclasses import dataclass
 from importlib.resources import files
 from pathlib import Path
 
+import yaml
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -352,16 +354,55 @@ def _seed_aluminium_application(session: Session, verifier: Actor) -> int:
     return 1
 
 
+PRECAST = "demo-precast"
+PRECAST_CODE = "PC-BEAM"
+
+
+def _precast_model(cement_factor: str) -> dict:
+    """One tonne of precast concrete beams made with the supplier's cement: 0.16 t of
+    cement, 11 kWh of grid electricity and 0.16 t hauled 60 km by road."""
+    return {
+        "format": "tanji-model/1",
+        "product": {
+            "id": "precast-beam",
+            "name": {"zh": "预制混凝土梁", "en": "Precast concrete beam"},
+            "category": "general",
+            "unit": {"amount": 1, "unit": "t"},
+            "geography": "CN-SX",
+            "period": {"start": "2025-01-01", "end": "2025-12-31"},
+        },
+        "processes": [
+            {
+                "id": "casting",
+                "name": {"zh": "搅拌与浇筑", "en": "Mixing and casting"},
+                "outputs": [{"id": "precast-beam", "amount": 1, "unit": "t"}],
+                "inputs": [
+                    {"id": "cement", "name": {"zh": "水泥", "en": "Cement"},
+                     "amount": 0.16, "unit": "t", "factor": cement_factor},
+                    {"id": "electricity", "name": {"zh": "电力", "en": "Electricity"},
+                     "amount": 11, "unit": "kWh", "factor": "cn-electricity-footprint-2024"},
+                    {"id": "cement-haul", "name": {"zh": "水泥公路运输", "en": "Cement haulage"},
+                     "amount": 9.6, "unit": "t*km", "factor": "defra-road-hgv-2025"},
+                ],
+            }
+        ],
+    }  # fmt: skip
+
+
 def seed_demo_pact(session: Session) -> int:
-    """Two published PACT footprints (idempotent): demo-cement's certified calculation (the
-    latest of its cement study), shared with demo-aluminium, and demo-aluminium's study,
-    public — so any demo API client lists at least two. Returns how many it published."""
+    """The PACT and supply-chain demo (idempotent): demo-cement's certified calculation
+    (the latest of its cement study) published for demo-aluminium and demo-precast;
+    demo-aluminium's study published publicly — so any demo API client lists at least
+    two; demo-precast's request for the cement footprint, answered, and its model using
+    the footprint (``pact:<id>``), calculated; an open request with a reminder. Returns
+    how many footprints it published."""
+    from tanji.exchange.pact import requests
     from tanji.exchange.pact import service as pact
     from tanji.exchange.pact.models import PublishedFootprint, Visibility
 
     published = 0
     for demo, visibility, partners in (
-        (CEMENT, Visibility.PARTNERS, [ALUMINIUM.organisation]),
+        (CEMENT, Visibility.PARTNERS, [ALUMINIUM.organisation, PRECAST]),
         (ALUMINIUM, Visibility.PUBLIC, []),
     ):
         actor = _manager(session, demo.organisation)
@@ -376,14 +417,72 @@ def seed_demo_pact(session: Session) -> int:
         calculation = _latest_calculation(session, study) if study is not None else None
         if exists is not None or calculation is None:
             continue
+        partner_slugs = [
+            slug
+            for slug in partners
+            if session.scalar(select(Organisation.id).where(Organisation.slug == slug))
+        ]
         pact.publish(
             session,
             actor=actor,
             calculation_id=calculation.id,
             visibility=visibility,
-            partner_slugs=partners,
+            partner_slugs=partner_slugs,
         )
         published += 1
+    precast = _manager(session, PRECAST)
+    cement = _manager(session, CEMENT.organisation)
+    if precast is None or cement is None:
+        return published
+    if _latest_study(session, precast, PRECAST_CODE) is not None:
+        return published
+    footprint = session.scalar(
+        select(PublishedFootprint).where(
+            PublishedFootprint.organisation_id == cement.organisation_id
+        )
+    )
+    if footprint is None:
+        return published
+    source = "http://127.0.0.1:8000"
+    asked = requests.create(
+        session,
+        actor=precast,
+        supplier_slug=CEMENT.organisation,
+        product_name=CEMENT.name_zh,
+        product_ids=[footprint.product_id],
+        comment="用于2025年度预制梁碳足迹核算，请提供经认证的产品碳足迹。",
+        source=source,
+    )
+    requests.answer_with_footprint(
+        session, actor=cement, request_id=asked.id, footprint_id=footprint.id, source=source
+    )
+    product = studies.create_product(
+        session,
+        actor=precast,
+        code=PRECAST_CODE,
+        name_zh="预制混凝土梁",
+        name_en="Precast concrete beam",
+        category="general",
+    )
+    text = yaml.safe_dump(_precast_model(f"pact:{footprint.id}"), allow_unicode=True)
+    study = studies.create_study_from_upload(
+        session,
+        actor=precast,
+        product_id=product.id,
+        filename="precast-beam.yaml",
+        content=text.encode("utf-8"),
+    )
+    studies.calculate(session, actor=precast, study_id=study.id, iterations=DEMO_ITERATIONS)
+    waiting = requests.create(
+        session,
+        actor=precast,
+        supplier_slug=CEMENT.organisation,
+        product_name="复合硅酸盐水泥 P·C 42.5",
+        comment="新项目拟采用P·C 42.5，请提供产品碳足迹。",
+        due_on=dt.date.today() + dt.timedelta(days=30),
+        source=source,
+    )
+    requests.remind(session, actor=precast, request_id=waiting.id)
     return published
 
 

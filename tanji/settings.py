@@ -23,6 +23,9 @@ class Settings(BaseSettings):
     secure_cookies: bool = False  # set behind HTTPS so cookies carry the Secure flag
     base_url: str | None = None  # the public address labels name (iss, QR); else the request's
     label_key_file: Path | None = None  # PEM Ed25519 key for label signing, kept out of the DB
+    pact_worker: bool = False  # send PACT events and fetch partner footprints (tanji serve: on)
+    pact_ca_file: Path | None = None  # extra CA certificates (PEM) for partners' HTTPS
+    pact_allow_http: bool = False  # let the worker call http://127.0.0.1 (tests only)
 
     @property
     def url(self) -> str:

@@ -30,6 +30,8 @@ class Right(StrEnum):
     CERT_VERIFY = "cert:verify"  # a certification body's steps: accept … verify
     CERT_DECIDE = "cert:decide"  # decide, issue, surveil, suspend, withdraw certificates
     SUPERVISE = "supervise"  # the regulator's dashboards and flags
+    DISCLOSE = "footprint:disclose"  # publish, share and withdraw footprints; answer requests
+    SUPPLY_REQUEST = "supply:request"  # ask suppliers for footprints, import them
 
 
 class Role(StrEnum):
@@ -44,7 +46,14 @@ class Role(StrEnum):
 
 
 _READ = {Right.FACTOR_READ}
-_ENTERPRISE_WORK = {Right.STUDY_READ, Right.STUDY_EDIT, Right.STUDY_CALCULATE, Right.FACTOR_READ}
+_ENTERPRISE_WORK = {
+    Right.STUDY_READ,
+    Right.STUDY_EDIT,
+    Right.STUDY_CALCULATE,
+    Right.FACTOR_READ,
+    Right.DISCLOSE,
+    Right.SUPPLY_REQUEST,
+}
 
 ROLE_RIGHTS: dict[tuple[str, Role], frozenset[Right]] = {
     (Kind.ENTERPRISE, Role.ADMIN): frozenset(

@@ -17,7 +17,7 @@ from tanji.settings import Settings
 
 def create_app(settings: Settings | None = None) -> typer.Typer:
     """Build the command tree; help texts are translated in the current language."""
-    from tanji.cli import db, factors, footprints, labels, report, rules, serve
+    from tanji.cli import db, factors, footprints, labels, pact, report, rules, serve
 
     settings = settings or Settings()
 
@@ -62,6 +62,7 @@ def create_app(settings: Settings | None = None) -> typer.Typer:
     rules.register(app, settings)
     report.register(app, settings)
     labels.register(app, settings)
+    pact.register(app, settings)
     return app
 
 

@@ -40,6 +40,7 @@ def register(app: typer.Typer, settings: Settings) -> None:
                 "port": port or settings.port,
                 "demo": demo or settings.demo,
                 "secure_cookies": settings.secure_cookies or certfile is not None,
+                "pact_worker": True,  # the running platform answers PACT events
             }
         )
         web = create_app(chosen)

@@ -37,6 +37,16 @@ from tanji.factors.resolve import FactorRef, FactorResolver, SeedTable
 
 FORMAT = "tanji-model/1"
 Slug = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$", max_length=120)]
+# A factor id: a factor database slug, or ``pact:<footprint id>`` for a supplier's PACT
+# footprint in the organisation's library (see tanji.exchange.pact.library).
+FactorId = Annotated[
+    str,
+    Field(
+        pattern=r"^(pact:[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
+        r"|[A-Za-z0-9][A-Za-z0-9_.\-]*)$",
+        max_length=120,
+    ),
+]
 Score = Annotated[int, Field(ge=1, le=5)]
 
 
@@ -203,7 +213,7 @@ def _factor_kind(value: Any) -> str:
 
 
 FactorChoice = Annotated[
-    Annotated[Slug, Tag(_FACTOR_TAGS[0])]
+    Annotated[FactorId, Tag(_FACTOR_TAGS[0])]
     | Annotated[InlineFactor, Tag(_FACTOR_TAGS[1])]
     | Annotated[FlowFactor, Tag(_FACTOR_TAGS[2])],
     Discriminator(_factor_kind),

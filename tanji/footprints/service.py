@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -15,6 +16,7 @@ from tanji.core.i18n import _
 from tanji.core.model import ProductSystem
 from tanji.core.results import ProductFootprint, Result, calculate, product_footprints
 from tanji.core.solvers import check_loops
+from tanji.exchange.pact.library import LibraryResolver
 from tanji.factors import service as factors
 from tanji.factors.release_resolver import ReleaseResolver
 from tanji.factors.resolve import FactorResolver, SeedTable
@@ -112,6 +114,14 @@ def release_resolver(session: Session, release: str | None) -> ReleaseResolver:
             _("The database has no factor release: run `tanji db seed`."), loc=("release",)
         )
     return ReleaseResolver(session, latest)
+
+
+def study_resolver(
+    session: Session, release: str | None, organisation_id: uuid.UUID
+) -> LibraryResolver:
+    """The resolver for an organisation's models: its supplier library for ``pact:`` ids,
+    the pinned factor release for everything else."""
+    return LibraryResolver(release_resolver(session, release), session, organisation_id)
 
 
 @dataclass(frozen=True)

@@ -34,9 +34,10 @@ from tanji.core.model import ProductSystem, Stage
 from tanji.core.results import Result
 from tanji.core.results import calculate as calculate_system
 from tanji.db.base import utcnow
+from tanji.exchange.pact import library
 from tanji.footprints import modelfile, queries, templates, xlsx
 from tanji.footprints.models import Calculation, Product, Study, StudyVersion
-from tanji.footprints.service import release_resolver
+from tanji.footprints.service import study_resolver
 from tanji.rules.catalogue import get_rule
 from tanji.rules.service import check_study, report_to_dict
 
@@ -299,7 +300,7 @@ def create_study_from_template(
         names["en"] = product.name_en
     model["product"]["id"] = _product_slug(product.code)
     model["product"]["name"] = names
-    _checked(session, model)
+    _checked(session, model, organisation_id=product.organisation_id)
     study = _new_study(session, actor, product, template.rule_id, title)
     _store_version(
         session,
@@ -326,7 +327,13 @@ def create_study_from_upload(
     """A new study from an uploaded YAML, JSON or XLSX model (validated, InvalidInput with loc)."""
     product = _product(session, actor, product_id, Right.STUDY_EDIT)
     parsed = _parse_upload(filename, content)
-    spec, _system = _checked(session, parsed.data, locate=parsed.locate, name=filename)
+    spec, _system = _checked(
+        session,
+        parsed.data,
+        organisation_id=product.organisation_id,
+        locate=parsed.locate,
+        name=filename,
+    )
     category = spec.product.category
     rule_id = product.category
     if category:
@@ -405,13 +412,14 @@ def _checked(
     session: Session,
     data: dict[str, Any],
     *,
+    organisation_id: uuid.UUID,
     locate: Callable[[Loc], Loc] = _identity,
     name: str = "model",
 ) -> tuple[modelfile.ModelFile, ProductSystem]:
     """Validate a model and bind every factor against the latest release (errors with loc)."""
     try:
         spec = modelfile.validate(data, name=name)
-        system = modelfile.to_system(spec, release_resolver(session, None))
+        system = modelfile.to_system(spec, study_resolver(session, None, organisation_id))
         build(system)  # units of inputs against their factors and providers, links, gases
     except modelfile.ModelError as error:
         raise modelfile.ModelError(
@@ -452,6 +460,12 @@ def _store_version(
         ) from None  # fmt: skip
     study.latest_version = number
     study.updated_at = utcnow()
+    library.keep_used(
+        session,
+        organisation_id=study.organisation_id,
+        model_text=version.model,
+        received_by=actor.label,
+    )
     session.flush()
     return version
 
@@ -484,7 +498,7 @@ def save_version(
         raise InvalidInput(
             _("The model must be a mapping with 'product' and 'processes'."), loc=("model",)
         )
-    _checked(session, data)
+    _checked(session, data, organisation_id=study.organisation_id)
     return _store_version(session, actor, study, data, origin=origin, note=note)
 
 
@@ -501,7 +515,13 @@ def upload_version(
     study = _study(session, actor, study_id, Right.STUDY_EDIT)
     note = _note(note)
     parsed = _parse_upload(filename, content)
-    _checked(session, parsed.data, locate=parsed.locate, name=filename)
+    _checked(
+        session,
+        parsed.data,
+        organisation_id=study.organisation_id,
+        locate=parsed.locate,
+        name=filename,
+    )
     return _store_version(session, actor, study, parsed.data, origin=parsed.origin, note=note)
 
 
@@ -688,7 +708,7 @@ def calculate(
         )
     version = _version(session, study, number, ("number",))
     try:
-        resolver = release_resolver(session, release)
+        resolver = study_resolver(session, release, study.organisation_id)
     except NotFound as missing:
         raise InvalidInput(missing.message, loc=("release",)) from None
     spec = modelfile.validate(model_of(version), name=f"v{version.number}")

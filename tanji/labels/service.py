@@ -41,7 +41,7 @@ from tanji.db.base import utcnow
 from tanji.footprints import modelfile, studies
 from tanji.footprints import queries as footprint_queries
 from tanji.footprints.models import Calculation, Product, Study, StudyVersion
-from tanji.footprints.service import release_resolver
+from tanji.footprints.service import study_resolver
 from tanji.labels import queries, registry, signing
 from tanji.labels.models import (
     Application,
@@ -1037,7 +1037,8 @@ def rerun(session: Session, calculation: Calculation) -> Rerun:
         version = session.get(StudyVersion, calculation.version_id)
         if version is None:
             raise NotFound(_("The calculated version of the study is missing."))
-        resolver = release_resolver(session, calculation.release)
+        study = session.get_one(Study, calculation.study_id)
+        resolver = study_resolver(session, calculation.release, study.organisation_id)
         name = f"v{version.number}"
         spec = modelfile.validate(modelfile.parse_text(version.model, name=name), name=name)
         result = calculate_system(modelfile.to_system(spec, resolver), iterations=0)

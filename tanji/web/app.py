@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from importlib.resources import files
 
 from fastapi import FastAPI
@@ -47,6 +49,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
         openapi_url="/api/openapi.json",
         docs_url=None,  # the stock pages load scripts from a CDN; /api/docs is our own
         redoc_url=None,
+        lifespan=_lifespan,
     )
     app.state.settings = settings
     app.state.engine = engine
@@ -61,4 +64,40 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     app.mount("/static", StaticFiles(directory=str(files("tanji.web") / "static")), name="static")
     errors.install(app)
     include_routes(app)
+    if settings.pact_worker:
+        _run_pact_worker(app, settings)
     return app
+
+
+def _run_pact_worker(app: FastAPI, settings: Settings) -> None:
+    """Make the outbox's calls to partner systems while the platform runs."""
+    from tanji.exchange.pact import events, outbox
+    from tanji.exchange.pact.client import PactClient
+    from tanji.exchange.pact.models import PartnerConnection
+
+    def client_for(connection: PartnerConnection) -> PactClient:
+        return PactClient(
+            base_url=connection.base_url,
+            client_id=connection.client_id,
+            client_secret=connection.client_secret,
+            token_url=connection.token_url,
+            ca_file=str(settings.pact_ca_file) if settings.pact_ca_file else None,
+            allow_http=settings.pact_allow_http,
+        )
+
+    app.state.pact_worker = outbox.Worker(
+        app.state.sessions, client_for=client_for, deliver=events.deliver_fetched
+    )
+
+
+@asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    """Start and stop the background work the settings ask for."""
+    worker = getattr(app.state, "pact_worker", None)
+    if worker is not None:
+        worker.start()
+    try:
+        yield
+    finally:
+        if worker is not None:
+            worker.stop()

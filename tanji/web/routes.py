@@ -14,6 +14,8 @@ from tanji.web.api import studies as api_studies
 from tanji.web.pages import admin as admin_pages
 from tanji.web.pages import auth as auth_pages
 from tanji.web.pages import certification as certification_pages
+from tanji.web.pages import disclosures as disclosure_pages
+from tanji.web.pages import exchange as exchange_pages
 from tanji.web.pages import factors as factor_pages
 from tanji.web.pages import home
 from tanji.web.pages import registry as registry_pages
@@ -41,3 +43,5 @@ def include_routes(app: FastAPI) -> None:
     app.include_router(certification_pages.router)
     app.include_router(api_certification.router)
     app.include_router(api_pact.router)
+    app.include_router(exchange_pages.router)
+    app.include_router(disclosure_pages.router)

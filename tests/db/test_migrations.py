@@ -19,6 +19,13 @@ class TestMigrations:
 
     def test_down_and_up_again(self, engine: Engine) -> None:
         downgrade(engine, "-1")
+        tables = inspect(engine).get_table_names()
+        assert "pact_received" not in tables and "pact_request" not in tables
+        assert "pact_footprint" in tables
+        assert "verifier_id" not in {
+            c["name"] for c in inspect(engine).get_columns("pact_footprint")
+        }
+        downgrade(engine, "-1")
         assert "pact_footprint" not in inspect(engine).get_table_names()
         assert "certificate" in inspect(engine).get_table_names()
         downgrade(engine, "-1")
@@ -27,7 +34,13 @@ class TestMigrations:
         downgrade(engine, "base")
         assert "factor" not in inspect(engine).get_table_names()
         upgrade(engine)
-        assert {"factor", "study", "app_user", "certificate", "pact_footprint"} <= set(
-            inspect(engine).get_table_names()
-        )
+        assert {
+            "factor",
+            "study",
+            "app_user",
+            "certificate",
+            "pact_footprint",
+            "pact_received",
+            "pact_job",
+        } <= set(inspect(engine).get_table_names())
         assert current_revision(engine) == head_revision(engine)

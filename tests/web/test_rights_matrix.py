@@ -98,6 +98,11 @@ PUBLIC: frozenset[tuple[str, str]] = frozenset(
         ("GET", "/api/v1/registry/certificates"),
         ("GET", "/api/v1/registry/certificates/{certificate_number}"),
         ("GET", "/.well-known/openid-configuration"),  # PACT: where to get a token
+        # public disclosures (issue 7): the public summary of publicly disclosed footprints
+        ("GET", "/disclosures"),
+        ("GET", "/disclosures/feed.json"),
+        ("GET", "/disclosures/{org_slug}/{product_code}"),
+        ("GET", "/disclosures/{org_slug}/{product_code}.json"),
     }
 )
 # The PACT host API (issue 7): bearer tokens only, a session cookie is refused with 401.
@@ -107,6 +112,8 @@ NO_CSRF: frozenset[tuple[str, str]] = frozenset(
     {
         ("POST", "/auth/token"),
         ("POST", "/api/v1/labels/verify"),  # public and stateless: reads no session cookie
+        ("POST", "/3/events"),  # PACT events: bearer tokens only, never a cookie
+        ("POST", "/2/events"),
     }
 )
 UNSAFE = ("POST", "PUT", "PATCH", "DELETE")
@@ -510,6 +517,73 @@ class World:
 
         return self._memo("footprint", owner, make)
 
+    def data_request_id(self, owner: str) -> uuid.UUID:
+        """A request the owner sent to a supplier that is not the rival."""
+        from tanji.exchange.pact import requests
+
+        def make(session: Session, actor: Actor) -> uuid.UUID:
+            slug = f"matrix-supplier-of-{owner}"
+            if session.scalar(select(Organisation).where(Organisation.slug == slug)) is None:
+                accounts.create_organisation(
+                    session, slug=slug, kind="enterprise", name_zh="矩阵供应商"
+                )
+            return requests.create(
+                session, actor=actor, supplier_slug=slug, product_name="Matrix clinker"
+            ).id
+
+        return self._memo("data_request", owner, make)
+
+    def flag_id(self, owner: str) -> uuid.UUID:
+        """A supplier update on one of the owner's studies."""
+        from tanji.exchange.pact.models import SupplierUpdate
+
+        def make(session: Session, actor: Actor) -> uuid.UUID:
+            flag = SupplierUpdate(
+                study_id=self.study_id(owner),
+                old_footprint_id=uuid.uuid4(),
+                new_footprint_id=uuid.uuid4(),
+            )
+            session.add(flag)
+            session.flush()
+            return flag.id
+
+        return self._memo("flag", owner, make)
+
+    def connection_id(self) -> uuid.UUID:
+        """A partner connection (the platform operator's; no enterprise owns it)."""
+        from tanji.exchange.pact.models import PartnerConnection
+
+        def make(session: Session, actor: Actor) -> uuid.UUID:
+            org = accounts.create_organisation(
+                session, slug="matrix-partner-system", kind="enterprise", name_zh="矩阵外部系统"
+            )
+            made = PartnerConnection(
+                organisation_id=org.id,
+                base_url="https://partner.invalid",
+                client_id="matrix",
+                client_secret="matrix",
+                created_by="matrix",
+            )
+            session.add(made)
+            session.flush()
+            return made.id
+
+        return self._memo("connection", OWNER, make)
+
+    def job_id(self) -> uuid.UUID:
+        from tanji.exchange.pact import outbox
+        from tanji.exchange.pact.models import PartnerConnection
+
+        def make(session: Session, actor: Actor) -> uuid.UUID:
+            connection = session.get_one(PartnerConnection, self.connection_id())
+            job = outbox.enqueue_event(
+                session, connection=connection, url="https://partner.invalid/3/events", event={}
+            )
+            job.state = "abandoned"
+            return job.id
+
+        return self._memo("job", OWNER, make)
+
     # -- accounts --
 
     def member_id(self, owner: str) -> uuid.UUID:
@@ -672,6 +746,17 @@ PROVIDERS: dict[str, Provider] = {
     # visibility, not ownership, decides who reads a PACT footprint (shared or public ones
     # are meant for other organisations); tests/exchange/pact/test_host_api.py checks it
     "footprint_id": Provider(False, lambda w, owner: w.footprint_id(owner)),
+    # the owner's own view of its disclosures, requests and supplier updates
+    "disclosure_id": Provider(True, lambda w, owner: w.footprint_id(owner)),
+    "request_id": Provider(True, lambda w, owner: w.data_request_id(owner)),
+    "flag_id": Provider(True, lambda w, owner: w.flag_id(owner)),
+    # the public page of a product the demo data discloses publicly
+    "org_slug": Provider(False, lambda w, owner: "demo-aluminium"),
+    "product_code": Provider(False, lambda w, owner: "AL-LIQUID"),
+    # partner systems and the calls to them belong to the platform operator
+    "connection_id": Provider(False, lambda w, owner: w.connection_id()),
+    "state": Provider(False, lambda w, owner: "pause"),
+    "job_id": Provider(False, lambda w, owner: w.job_id()),
 }
 
 # Required query parameter name → a value that makes the request meaningful; a route
@@ -696,6 +781,8 @@ BODY_FIELDS: dict[str, Callable[[World, str], Any]] = {
     "title": lambda w, owner: "Rights matrix",
     "note": lambda w, owner: "rights matrix",
     "iterations": lambda w, owner: 10,
+    "calculation_id": lambda w, owner: w.calculation_id(owner),
+    "footprint_id": lambda w, owner: w.footprint_id(owner),
 }
 
 

@@ -15,15 +15,19 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Select, or_, select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
-from tanji.accounts.models import Organisation
+from tanji.accounts.models import Organisation, OrganisationKind
 from tanji.accounts.policy import Actor, Right, ensure
-from tanji.core.errors import InvalidInput, NotFound
+from tanji.core.errors import InvalidInput, Loc, NotFound
 from tanji.core.i18n import _
+from tanji.db.base import utcnow
+from tanji.exchange.pact import library
 from tanji.exchange.pact.mapping import PactSource, source_from_calculation, to_pact_v2, to_pact_v3
 from tanji.exchange.pact.models import (
+    DisclosureAction,
+    DisclosureEvent,
     FootprintShare,
     FootprintStatus,
     PublishedFootprint,
@@ -140,47 +144,123 @@ def _verification(session: Session, calculation: Calculation) -> dict[str, Any] 
     }
 
 
+def _organisation(session: Session, slug: str, loc: Loc) -> Organisation:
+    found = session.scalar(select(Organisation).where(Organisation.slug == slug))
+    if found is None:
+        raise InvalidInput(_("No organisation '{slug}'.").format(slug=slug), loc=loc)
+    return found
+
+
+def verifier_named(session: Session, slug: str | None) -> Organisation | None:
+    """The certification body ``slug`` names (None for none)."""
+    if not slug:
+        return None
+    verifier = _organisation(session, slug, ("verifier_slug",))
+    if verifier.kind != OrganisationKind.CERTIFIER:
+        raise InvalidInput(
+            _("'{slug}' is not a certification body.").format(slug=slug), loc=("verifier_slug",)
+        )
+    return verifier
+
+
+def partners_named(
+    session: Session, slugs: Sequence[str], owner_id: uuid.UUID
+) -> list[Organisation]:
+    partners = []
+    for slug in dict.fromkeys(s.strip() for s in slugs if s.strip()):
+        partner = _organisation(session, slug, ("partner_slugs",))
+        if partner.id != owner_id:
+            partners.append(partner)
+    return partners
+
+
+def record(
+    session: Session,
+    footprint: PublishedFootprint,
+    *,
+    action: str,
+    actor: Actor | str,
+    before: str = "",
+    after: str = "",
+    reason: str = "",
+    public: bool | None = None,
+) -> DisclosureEvent:
+    """Add one step to a footprint's disclosure history. A step is public when the
+    footprint is (or was, before the step) publicly disclosed: withdrawal shows publicly."""
+    shown = footprint.visibility == Visibility.PUBLIC or before == Visibility.PUBLIC
+    event = DisclosureEvent(
+        footprint_id=footprint.id,
+        organisation_id=footprint.organisation_id,
+        action=action,
+        before=before,
+        after=after,
+        reason=reason,
+        public=shown if public is None else public,
+        actor=actor if isinstance(actor, str) else actor.label,
+        at=utcnow(),
+    )
+    session.add(event)
+    return event
+
+
 def publish(
     session: Session,
     *,
     actor: Actor,
     calculation_id: uuid.UUID,
-    visibility: str,
-    partner_slugs: Sequence[str] = (),
+    visibility: str | None = None,
+    partner_slugs: Sequence[str] | None = None,
+    verifier_slug: str | None = None,
     product_ids: Sequence[str] | None = None,
     company_ids: Sequence[str] | None = None,
 ) -> PublishedFootprint:
     """Publish one of the actor's calculations as a PACT footprint; supersedes the
-    Active footprint of the same study and product, if any."""
-    ensure(actor, Right.STUDY_EDIT)
+    Active footprint of the same study and product, if any.
+
+    What is left as None carries over from the footprint superseded (its level, partners
+    and verifier), so that an update reaches the same audience; a first publication is
+    shared with the partners named (``partners`` level), or private when none are.
+    """
+    ensure(actor, Right.DISCLOSE)
     calculation = studies.get_calculation(session, actor=actor, calculation_id=calculation_id)
     study = session.get_one(Study, calculation.study_id)
     if study.organisation_id != actor.organisation_id:
         raise NotFound(_("No calculation {id}.").format(id=calculation_id), loc=("calculation_id",))
-    if visibility not in Visibility.ALL:
+    if visibility is not None and visibility not in Visibility.ALL:
         raise InvalidInput(
             _("Visibility must be one of: {choices}.").format(choices=", ".join(Visibility.ALL)),
             loc=("visibility",),
         )
-    partners = []
-    for slug in dict.fromkeys(partner_slugs):
-        partner = session.scalar(select(Organisation).where(Organisation.slug == slug))
-        if partner is None:
-            raise InvalidInput(
-                _("No organisation '{slug}'.").format(slug=slug), loc=("partner_slugs",)
-            )
-        partners.append(partner)
     organisation = session.get_one(Organisation, actor.organisation_id)
+    partners = partners_named(session, partner_slugs or (), organisation.id)
+    verifier = verifier_named(session, verifier_slug)
     product = session.get_one(Product, study.product_id)
     product_ids = list(product_ids or [product_urn(product.code)])
     company_ids = list(company_ids or [company_urn(organisation.slug)])
     previous = session.scalars(
-        select(PublishedFootprint).where(
+        select(PublishedFootprint)
+        .where(
             PublishedFootprint.study_id == study.id,
             PublishedFootprint.product_id == product_ids[0],
             PublishedFootprint.status == FootprintStatus.ACTIVE,
         )
+        .order_by(PublishedFootprint.created_at)
     ).all()
+    latest = previous[-1] if previous else None
+    if visibility is None:
+        if latest is not None:
+            visibility = latest.visibility
+        else:
+            visibility = Visibility.PARTNERS if partners else Visibility.PRIVATE
+    if partner_slugs is None and latest is not None:
+        partners = [
+            session.get_one(Organisation, share.organisation_id)
+            for share in session.scalars(
+                select(FootprintShare).where(FootprintShare.footprint_id == latest.id)
+            )
+        ]
+    if verifier_slug is None and latest is not None and latest.verifier_id is not None:
+        verifier = session.get(Organisation, latest.verifier_id)
     footprint_id = uuid.uuid4()
     created = dt.datetime.now(dt.UTC).replace(microsecond=0)
     preceding = [str(row.id) for row in previous]
@@ -197,8 +277,6 @@ def publish(
     )
     document = to_pact_v3(source)
     check_v3(document)
-    for row in previous:
-        row.status = FootprintStatus.DEPRECATED
     footprint = PublishedFootprint(
         id=footprint_id,
         organisation_id=organisation.id,
@@ -209,36 +287,45 @@ def publish(
         preceding_ids=json.dumps(preceding),
         product_id=product_ids[0],
         visibility=visibility,
+        verifier_id=verifier.id if verifier else None,
         created_at=created,
     )
     session.add(footprint)
     session.flush()
     for partner in partners:
-        if partner.id != organisation.id:
-            session.add(FootprintShare(footprint_id=footprint.id, organisation_id=partner.id))
+        session.add(FootprintShare(footprint_id=footprint.id, organisation_id=partner.id))
+    record(session, footprint, action=DisclosureAction.PUBLISHED, actor=actor, after=visibility)
+    if partners:  # who the partners are is never part of the public record
+        record(
+            session,
+            footprint,
+            action=DisclosureAction.SHARED,
+            actor=actor,
+            after=", ".join(p.slug for p in partners),
+            public=False,
+        )
+    for row in previous:
+        row.status = FootprintStatus.DEPRECATED
+        record(
+            session,
+            row,
+            action=DisclosureAction.SUPERSEDED,
+            actor=actor,
+            after=str(footprint.id),
+            public=row.visibility == Visibility.PUBLIC,
+        )
+        library.flag_studies(session, organisation_ids=None, old_id=row.id, new_id=footprint.id)
     session.flush()
     return footprint
 
 
 def _visible(actor: Actor) -> Select[tuple[PublishedFootprint]]:
-    """Where every list and get starts: own, shared with the actor's organisation, public."""
-    shared = select(FootprintShare.footprint_id).where(
-        FootprintShare.organisation_id == actor.organisation_id
-    )
-    return select(PublishedFootprint).where(
-        or_(
-            PublishedFootprint.organisation_id == actor.organisation_id,
-            PublishedFootprint.visibility == Visibility.PUBLIC,
-            PublishedFootprint.id.in_(shared),
-        )
-    )
+    """Where every list and get starts: own, shared with the actor's organisation (while
+    not private), public."""
+    return library.visible_to(actor.organisation_id)
 
 
-def document_of(footprint: PublishedFootprint) -> dict[str, Any]:
-    """The v3 document as published, with the footprint's current status."""
-    doc = json.loads(footprint.document)
-    doc["status"] = footprint.status
-    return doc
+document_of = library.published_document
 
 
 def v2_document_of(session: Session, footprint: PublishedFootprint) -> dict[str, Any]:

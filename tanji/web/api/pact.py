@@ -1,12 +1,12 @@
-"""The PACT host API, read side: ListFootprints and GetFootprint (v3 and v2), discovery.
+"""The PACT host API: ListFootprints, GetFootprint and Events (v3 and v2), discovery.
 
 Authentication is by bearer token only (a session cookie is not accepted here). Errors
 carry PACT's ``{"code", "message"}`` body: an absent or invalid token is 401 with code
 ``BadRequest`` (what the conformance tool expects), an expired one 401 ``TokenExpired``;
 a malformed request 400 ``BadRequest``; an unknown footprint — or one the caller may not
 see, so that its existence does not leak — 404 ``NotFound``. v2's OData ``$filter`` is
-ignored (the spec lets a host do so); v2 lists leave out footprints without a UN CPC code,
-which v2 requires.
+applied (the subset :mod:`tanji.exchange.pact.odata` reads; other OData is 400
+``NotImplemented``); v2 lists leave out footprints without a UN CPC code, which v2 requires.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from tanji.accounts import service as accounts
 from tanji.accounts.models import AccessToken
@@ -30,7 +31,9 @@ from tanji.accounts.service import AuthenticationFailed
 from tanji.core.errors import InvalidInput, NotFound, TanjiError
 from tanji.core.i18n import _
 from tanji.db.base import utcnow
+from tanji.exchange.pact import events as pact_events
 from tanji.exchange.pact import service as pact
+from tanji.exchange.pact.odata import ODataError, parse_filter
 from tanji.web.deps import SessionDep, bearer_token
 
 
@@ -60,6 +63,8 @@ class PactRoute(APIRoute):
                 return await handler(request)
             except PactError as error:
                 return _answer(error.status, error.code, error.message)
+            except ODataError as error:  # BadRequest, or NotImplemented for unsupported OData
+                return _answer(400, error.code, error.message)
             except RequestValidationError:
                 return _answer(400, "BadRequest", _("The request is malformed."))
             except NotFound as error:
@@ -75,6 +80,7 @@ class PactRoute(APIRoute):
 
 
 router = APIRouter(tags=["pact"], route_class=PactRoute)
+MAX_SCAN = 100_000  # footprints a v2 $filter is applied to, before paging
 
 
 def _aware(moment: dt.datetime) -> dt.datetime:
@@ -172,7 +178,7 @@ def _v2_or_none(session: SessionDep, row: Any) -> dict[str, Any] | None:
         return None
 
 
-@router.get("/2/footprints", summary="PACT v2 ListFootprints ($filter is ignored)")
+@router.get("/2/footprints", summary="PACT v2 ListFootprints (with OData $filter)")
 def list_v2(
     request: Request,
     response: Response,
@@ -180,17 +186,70 @@ def list_v2(
     actor: PactActor,
     limit: Limit = 100,
     offset: Offset = 0,
+    odata: Annotated[str | None, Query(alias="$filter", max_length=4000)] = None,
 ) -> dict[str, Any]:
-    rows, more = pact.list_for(session, actor=actor, limit=limit, offset=offset)
-    _page(request, response, limit, offset, more)
-    docs = (_v2_or_none(session, row) for row in rows)
-    return {"data": [doc for doc in docs if doc is not None]}
+    """The v2 documents visible to the client; ``$filter`` applies to the v2 documents
+    (``updated``, ``productCategoryCpc``, ``pcf/geographyCountry``, ... as v2 names them)."""
+    wanted = parse_filter(odata) if odata and odata.strip() else None
+    rows, _more = pact.list_for(session, actor=actor, limit=MAX_SCAN, offset=0)
+    docs = [doc for doc in (_v2_or_none(session, row) for row in rows) if doc is not None]
+    if wanted is not None:
+        docs = [doc for doc in docs if wanted.matches(doc)]
+    _page(request, response, limit, offset, offset + limit < len(docs))
+    return {"data": docs[offset : offset + limit]}
 
 
 @router.get("/2/footprints/{footprint_id}", summary="PACT v2 GetFootprint")
 def get_v2(session: SessionDep, actor: PactActor, footprint_id: str) -> dict[str, Any]:
     found = pact.get_for(session, actor=actor, footprint_id=_footprint_id(footprint_id))
     return {"data": pact.v2_document_of(session, found)}
+
+
+def platform_address(request: Request) -> str:
+    """The address the platform names as the source of the events it sends."""
+    configured = getattr(request.app.state.settings, "base_url", None)
+    return (configured or str(request.base_url)).rstrip("/")
+
+
+EVENT_TYPES = ("application/cloudevents+json", "application/json")
+
+
+async def _event(request: Request, session: Session, actor: Actor, version: str) -> Response:
+    kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if kind not in EVENT_TYPES:
+        raise PactError(
+            400, "BadRequest", _("Send events as application/cloudevents+json (structured mode).")
+        )
+    body = await request.body()
+    try:
+        event = pact_events.parse_event(body, version)
+    except InvalidInput as error:  # name the attribute at fault: data.pfIds[0]: …
+        raise PactError(400, "BadRequest", str(error)) from None
+    try:
+        pact_events.receive(
+            session,
+            actor=actor,
+            event=event,
+            body=body.decode("utf-8", "replace"),
+            source=platform_address(request),
+        )
+    except Exception:
+        session.rollback()
+        raise
+    session.commit()
+    return Response(status_code=200)
+
+
+@router.post("/3/events", summary="PACT v3 Events (CloudEvents)")
+async def events_v3(request: Request, session: SessionDep, actor: PactActor) -> Response:
+    """Footprint requests, their fulfilment or rejection, and published notifications."""
+    return await _event(request, session, actor, "3")
+
+
+@router.post("/2/events", summary="PACT v2 Events (CloudEvents)")
+async def events_v2(request: Request, session: SessionDep, actor: PactActor) -> Response:
+    """The same for partners on PACT v2.x."""
+    return await _event(request, session, actor, "2")
 
 
 @router.get("/.well-known/openid-configuration", summary="OpenID discovery (PACT auth)")

@@ -22,6 +22,7 @@ from tanji.accounts.policy import Actor, Right
 from tanji.core.errors import Conflict, InvalidInput, NotFound, format_loc
 from tanji.core.i18n import N_, _, gettext, in_language
 from tanji.core.quality import level_label
+from tanji.exchange.pact import updates as supplier_updates
 from tanji.factors import service as factors
 from tanji.footprints import studies
 from tanji.footprints.models import Calculation, Product, Study
@@ -324,6 +325,7 @@ def overview(
     actor: CanRead,
     study_id: uuid.UUID,
     saved: Annotated[int | None, Query()] = None,
+    dismissed: Annotated[int | None, Query()] = None,
 ) -> Response:
     """A study: its versions, its calculations and what can be done next."""
     study = studies.get_study(session, actor=actor, study_id=study_id)
@@ -333,9 +335,12 @@ def overview(
     flashes = []
     if saved is not None:
         flashes.append({"kind": "ok", "text": _("Version {number} saved.").format(number=saved)})
+    if dismissed:
+        flashes.append({"kind": "ok", "text": _("The supplier update was dismissed.")})
     return render(
         request,
         "studies/overview.html",
+        supplier_updates=supplier_updates.open_flags(session, actor=actor, study_id=study.id),
         study=study,
         product=_product_of(session, actor, study),
         versions=sorted(versions, key=lambda v: v.number, reverse=True),

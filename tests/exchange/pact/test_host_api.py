@@ -311,6 +311,39 @@ def test_v2_list_and_get_are_schema_valid(http: TestClient, token, cement_id: st
     assert len(paged.json()["data"]) == 1 and 'rel="next"' in paged.headers["link"]
 
 
+def test_v2_filter_is_applied(http: TestClient, token) -> None:
+    every = http.get("/2/footprints", headers=token(CEMENT)).json()["data"]
+    assert len(every) >= 2
+    cpc = every[0]["productCategoryCpc"]
+    kept = http.get(f"/2/footprints?$filter=productCategoryCpc eq '{cpc}'", headers=token(CEMENT))
+    assert kept.status_code == 200
+    assert [d["id"] for d in kept.json()["data"]] == [
+        d["id"] for d in every if d["productCategoryCpc"] == cpc
+    ]
+    company = every[0]["companyIds"][0]
+    lambda_filter = f"companyIds/any(c:(c eq '{company}')) and created ge '2020-01-01'"
+    by_company = http.get("/2/footprints", params={"$filter": lambda_filter}, headers=token(CEMENT))
+    assert {d["id"] for d in by_company.json()["data"]} == {
+        d["id"] for d in every if company in d["companyIds"]
+    }
+    none = http.get("/2/footprints?$filter=pcf/geographyCountry eq 'FR'", headers=token(CEMENT))
+    assert none.status_code == 200 and none.json()["data"] == []
+
+
+@pytest.mark.parametrize(
+    ("query", "code"),
+    [
+        ("productCategoryCpc eq", "BadRequest"),
+        ("nosuch eq 'x'", "BadRequest"),
+        ("productCategoryCpc eq '1' or productCategoryCpc eq '2'", "NotImplemented"),
+    ],
+)
+def test_v2_bad_filters_are_pact_errors(http: TestClient, token, query: str, code: str) -> None:
+    answer = http.get("/2/footprints", params={"$filter": query}, headers=token(CEMENT))
+    assert answer.status_code == 400
+    assert answer.json()["code"] == code and "$filter" in answer.json()["message"]
+
+
 # --- sharing and visibility -----------------------------------------------------------------
 
 
