@@ -31,7 +31,7 @@ from tanji.accounts.models import (
 from tanji.accounts.policy import Actor, Right, Role, ensure, roles_for
 from tanji.core.errors import Conflict, Forbidden, InvalidInput, NotFound, TanjiError
 from tanji.core.i18n import _
-from tanji.db.base import utcnow
+from tanji.db.base import as_utc, utcnow
 
 SESSION_LIFETIME = dt.timedelta(hours=12)
 TOKEN_LIFETIME = dt.timedelta(hours=1)
@@ -76,15 +76,10 @@ def verify_secret(stored_hash: str, secret: str) -> bool:
         return False
 
 
-def _aware(moment: dt.datetime) -> dt.datetime:
-    """SQLite returns naive datetimes; every stored time is UTC."""
-    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
-
-
 def _utc(moment: dt.datetime) -> dt.datetime:
     """A time to store or compare: SQLite keeps the wall-clock digits and drops the zone,
     so every time must be in UTC before it reaches the database."""
-    return _aware(moment).astimezone(dt.UTC)
+    return as_utc(moment).astimezone(dt.UTC)
 
 
 def _printable(value: str) -> str:
@@ -532,7 +527,7 @@ def open_session(session: Session, *, user: User) -> tuple[str, WebSession]:
 def session_user(session: Session, token: str) -> tuple[WebSession, User] | None:
     """The live session and its user for a cookie token, or None (expired or unknown)."""
     row = session.get(WebSession, digest(token))
-    if row is None or _aware(row.expires_at) <= utcnow():
+    if row is None or as_utc(row.expires_at) <= utcnow():
         return None
     user = session.get(User, row.user_id)
     if user is None or not user.active:
@@ -624,7 +619,7 @@ def issue_token(session: Session, *, client_id: str, secret: str) -> tuple[str, 
 def actor_for_token(session: Session, token: str) -> Actor:
     """The acting API client for a bearer token."""
     row = session.scalar(select(AccessToken).where(AccessToken.token_hash == digest(token)))
-    if row is None or _aware(row.expires_at) <= utcnow():
+    if row is None or as_utc(row.expires_at) <= utcnow():
         raise AuthenticationFailed(_("The access token is unknown or has expired."))
     client = session.get_one(ApiClient, row.client_id)
     organisation = session.get_one(Organisation, client.organisation_id)

@@ -28,6 +28,12 @@ def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
+def as_utc(moment: dt.datetime) -> dt.datetime:
+    """A stored time with its zone: SQLite returns naive datetimes, and every stored
+    time is UTC."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
+
+
 class UUIDPk:
     """A UUID primary key (PACT and the public registry need globally unique ids)."""
 

@@ -37,7 +37,7 @@ from tanji.accounts.policy import Actor, Right, ensure, rights_of
 from tanji.core.errors import Conflict, Forbidden, InvalidInput, NotFound, TanjiError
 from tanji.core.i18n import N_, _, current_language, gettext, ngettext
 from tanji.core.results import calculate as calculate_system
-from tanji.db.base import utcnow
+from tanji.db.base import as_utc, utcnow
 from tanji.footprints import modelfile, studies
 from tanji.footprints import queries as footprint_queries
 from tanji.footprints.models import Calculation, Product, Study, StudyVersion
@@ -377,10 +377,6 @@ def _uploads(files: Sequence[Upload] | None, loc: str) -> list[_File]:
 # --- records -----------------------------------------------------------------------------
 
 
-def _aware(moment: dt.datetime) -> dt.datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
-
-
 def _event(
     session: Session,
     application: Application,
@@ -401,8 +397,8 @@ def _event(
         )
     )
     now = utcnow()
-    if last is not None and _aware(last) >= now:
-        now = _aware(last) + dt.timedelta(microseconds=1)
+    if last is not None and as_utc(last) >= now:
+        now = as_utc(last) + dt.timedelta(microseconds=1)
     event = ApplicationEvent(
         application_id=application.id,
         action=action,

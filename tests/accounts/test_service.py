@@ -15,7 +15,7 @@ from tanji.accounts.models import AccessToken, LoginAttempt, Organisation, User,
 from tanji.accounts.policy import ROLE_RIGHTS, Actor, Right, Role, ensure, roles_for
 from tanji.accounts.service import AuthenticationFailed, TooManyAttempts
 from tanji.core.errors import Conflict, Forbidden, InvalidInput, NotFound
-from tanji.db.base import utcnow
+from tanji.db.base import as_utc, utcnow
 
 PASSWORD = "correct horse battery"
 _FAST = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
@@ -228,7 +228,7 @@ class TestSessions:
     def test_a_session_lasts_its_lifetime(self, session: Session) -> None:
         user = make_user(session, make_org(session))
         _token, row = service.open_session(session, user=user)
-        left = service._aware(row.expires_at) - utcnow()
+        left = as_utc(row.expires_at) - utcnow()
         assert service.SESSION_LIFETIME - dt.timedelta(minutes=1) < left
         assert left <= service.SESSION_LIFETIME
 

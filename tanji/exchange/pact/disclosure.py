@@ -20,14 +20,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from tanji.accounts.models import Organisation
 from tanji.accounts.policy import Actor, Right, ensure
 from tanji.core.errors import Conflict, InvalidInput, NotFound
 from tanji.core.i18n import _
-from tanji.db.base import utcnow
+from tanji.db.base import as_utc, utcnow
 from tanji.exchange.pact.models import (
     DisclosureAction,
     DisclosureEvent,
@@ -303,19 +303,15 @@ def summary_of(session: Session, footprint: PublishedFootprint) -> PublicSummary
             or pcf.get("geographyRegionOrSubregion")
             or ""
         ),
-        published_at=_aware(footprint.created_at),
+        published_at=as_utc(footprint.created_at),
         certificate_number=certificate.number if certificate else None,
         certificate_status=effective_status(certificate) if certificate else None,
-        withdrawn_at=_aware(footprint.withdrawn_at) if footprint.withdrawn_at else None,
+        withdrawn_at=as_utc(footprint.withdrawn_at) if footprint.withdrawn_at else None,
         withdrawn_reason=footprint.withdrawn_reason,
     )
 
 
-def _aware(moment: dt.datetime) -> dt.datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
-
-
-def _ever_public(session: Session) -> Any:
+def _ever_public() -> Select[tuple[uuid.UUID]]:
     """Footprints that are or were public: a public event exists for them."""
     return select(DisclosureEvent.footprint_id).where(DisclosureEvent.public.is_(True))
 
@@ -370,7 +366,7 @@ def product_page(session: Session, *, org_slug: str, product_code: str) -> Produ
             select(PublishedFootprint)
             .join(Study, Study.id == PublishedFootprint.study_id)
             .where(Study.product_id == product.id)
-            .where(PublishedFootprint.id.in_(_ever_public(session)))
+            .where(PublishedFootprint.id.in_(_ever_public()))
             .order_by(PublishedFootprint.created_at.desc())
         ).all()
         if product

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -398,25 +398,31 @@ def _on_created(session: Session, actor: Actor, event: CloudEvent, source: str) 
 
 
 def _maker_of(session: Session, product_ids: Sequence[str]) -> tuple[Organisation, str] | None:
-    """The enterprise on the platform whose product one of the ids names, if any."""
-    wanted = {p.strip().casefold() for p in product_ids}
+    """The enterprise on the platform whose product one of the ids names, if any: a
+    published footprint's product id, or the platform's own product URN of a product."""
+    wanted = sorted({p.strip().casefold() for p in product_ids})
     if not wanted:
         return None
-    rows = session.execute(
-        select(
-            PublishedFootprint.organisation_id, PublishedFootprint.product_id, Study.product_id
-        ).join(Study, Study.id == PublishedFootprint.study_id)
-    ).all()
-    for organisation_id, urn, product_id in rows:
-        if urn.casefold() in wanted:
-            product = session.get_one(Product, product_id)
-            return session.get_one(
-                Organisation, organisation_id
-            ), product.name_zh or product.name_en
-    for product in session.scalars(select(Product)):
-        if product_urn(product.code).casefold() in wanted:
-            return session.get_one(Organisation, product.organisation_id), product.name_zh
-    return None
+    published = session.execute(
+        select(PublishedFootprint.organisation_id, Study.product_id)
+        .join(Study, Study.id == PublishedFootprint.study_id)
+        .where(func.lower(PublishedFootprint.product_id).in_(wanted))
+        .limit(1)
+    ).first()
+    if published is not None:
+        product = session.get_one(Product, published.product_id)
+        organisation = session.get_one(Organisation, published.organisation_id)
+        return organisation, product.name_zh or product.name_en
+    prefix = product_urn("").casefold()
+    codes = [urn.removeprefix(prefix) for urn in wanted if urn.startswith(prefix)]
+    product = (
+        session.scalars(select(Product).where(func.lower(Product.code).in_(codes)).limit(1)).first()
+        if codes
+        else None
+    )
+    if product is None:
+        return None
+    return session.get_one(Organisation, product.organisation_id), product.name_zh
 
 
 def _on_answer(session: Session, actor: Actor, event: CloudEvent, source: str) -> str:
@@ -455,7 +461,7 @@ def _on_answer(session: Session, actor: Actor, event: CloudEvent, source: str) -
     session.add(
         DataRequestEvent(
             request_id=request.id,
-            action=request.status if event.kind == FULFILLED else "declined",
+            action=request.status,
             note=note,
             actor=f"pact:{event.source}"[:120],
         )

@@ -18,7 +18,7 @@ from typing import Any, Final, Literal
 
 from tanji.core.errors import InvalidInput, Loc
 from tanji.core.i18n import _
-from tanji.exchange.pact.validation import parse_datetime
+from tanji.exchange.pact.validation import parse_datetime, parse_instant
 
 MAX_LENGTH = 2000  # characters of the decoded text
 MAX_DEPTH = 32  # parentheses open at once, lambdas' included
@@ -106,14 +106,9 @@ def _instant(value: object) -> dt.datetime | None:
         return value if value.tzinfo else None
     if not isinstance(value, str):
         return None
-    found = parse_datetime(value)
-    if found is None and _DATE.fullmatch(value):
-        try:
-            day = dt.date.fromisoformat(value)
-        except ValueError:
-            return None
-        found = dt.datetime(day.year, day.month, day.day, tzinfo=dt.UTC)
-    return found
+    if _DATE.fullmatch(value):
+        return parse_instant(value)
+    return parse_datetime(value)
 
 
 @dataclass(frozen=True)

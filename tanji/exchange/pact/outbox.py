@@ -21,7 +21,7 @@ from typing import Any
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from tanji.db.base import utcnow
+from tanji.db.base import as_utc, utcnow
 from tanji.exchange.pact.client import PactClient, PartnerError
 from tanji.exchange.pact.models import JobKind, JobState, OutboxJob, PartnerConnection
 
@@ -76,10 +76,6 @@ def enqueue_fetch(
     session.add(job)
     session.flush()
     return job
-
-
-def _aware(moment: dt.datetime) -> dt.datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
 
 
 def _claim(sessions: sessionmaker[Session], now: dt.datetime) -> list[uuid.UUID]:
@@ -143,7 +139,7 @@ def _run_one(
         else:
             job.last_error = error.message[:2000]
             stored.last_error = error.message[:2000]
-            too_old = now - _aware(job.created_at) >= GIVE_UP_AFTER
+            too_old = now - as_utc(job.created_at) >= GIVE_UP_AFTER
             if not error.retry or too_old:
                 job.state = JobState.ABANDONED
             else:

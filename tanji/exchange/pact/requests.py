@@ -22,8 +22,8 @@ from tanji.accounts.models import Organisation, OrganisationKind, SupplierLink
 from tanji.accounts.policy import Actor, Right, ensure
 from tanji.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from tanji.core.i18n import N_, _
-from tanji.db.base import utcnow
-from tanji.exchange.pact import events, library
+from tanji.db.base import as_utc, utcnow
+from tanji.exchange.pact import events, library, outbox
 from tanji.exchange.pact.importer import read_pact, read_pacts
 from tanji.exchange.pact.models import (
     DataRequest,
@@ -179,7 +179,7 @@ def create(
         request.event_id = event["id"]
         request.spec_version = version
         request.event_source = events.reply_url(connection.base_url, version)
-        events.outbox.enqueue_event(
+        outbox.enqueue_event(
             session,
             connection=connection,
             url=request.event_source,
@@ -241,10 +241,8 @@ def remind(session: Session, *, actor: Actor, request_id: uuid.UUID, note: str =
     request = _as_requester(session, actor, request_id)
     _open(request)
     last = request.last_reminded_at
-    if last is not None:
-        last = last if last.tzinfo else last.replace(tzinfo=dt.UTC)
-        if utcnow() - last < REMINDER_GAP:
-            raise Conflict(_("A reminder was sent less than an hour ago."), loc=("request_id",))
+    if last is not None and utcnow() - as_utc(last) < REMINDER_GAP:
+        raise Conflict(_("A reminder was sent less than an hour ago."), loc=("request_id",))
     request.reminders += 1
     request.last_reminded_at = utcnow()
     _step(

@@ -33,7 +33,7 @@ from tanji.exchange.pact.models import (
     PublishedFootprint,
     Visibility,
 )
-from tanji.exchange.pact.validation import check_v3, parse_datetime
+from tanji.exchange.pact.validation import check_v3, parse_datetime, parse_instant
 from tanji.footprints import studies
 from tanji.footprints.models import Calculation, Product, Study, StudyVersion
 from tanji.labels.models import Certificate, CertificateStatus
@@ -400,18 +400,6 @@ def _validity(doc: Mapping[str, Any]) -> tuple[dt.datetime, dt.datetime] | None:
     return reference_end, _add_years(reference_end, 3)
 
 
-def _moment(value: str) -> dt.datetime | None:
-    text = value.strip()
-    found = parse_datetime(text)
-    if found is None:
-        try:
-            day = dt.date.fromisoformat(text)
-        except ValueError:
-            return None
-        found = dt.datetime(day.year, day.month, day.day, tzinfo=dt.UTC)
-    return found
-
-
 def _matches(name: str, value: str, doc: Mapping[str, Any]) -> bool:
     pcf = doc.get("pcf", {})
     if name == "productId":
@@ -431,7 +419,7 @@ def _matches(name: str, value: str, doc: Mapping[str, Any]) -> bool:
                 pcf.get("geographyCountrySubdivision"),
             ],
         )
-    moment = _moment(value)
+    moment = parse_instant(value.strip())
     period = _validity(doc)
     if moment is None or period is None:
         return False

@@ -155,6 +155,19 @@ def parse_datetime(text: object) -> dt.datetime | None:
     return value if value.tzinfo else None
 
 
+def parse_instant(text: str) -> dt.datetime | None:
+    """An RFC 3339 date-time, or an ISO date taken as midnight UTC (how filters compare
+    dates), else None."""
+    found = parse_datetime(text)
+    if found is not None:
+        return found
+    try:
+        day = dt.date.fromisoformat(text)
+    except ValueError:
+        return None
+    return dt.datetime(day.year, day.month, day.day, tzinfo=dt.UTC)
+
+
 def _format_checker() -> FormatChecker:
     """jsonschema's checkers plus date-time, uri and urn written for PACT."""
     checker = FormatChecker()

@@ -11,7 +11,6 @@ applied (the subset :mod:`tanji.exchange.pact.odata` reads; other OData is 400
 
 from __future__ import annotations
 
-import datetime as dt
 import uuid
 from collections.abc import Callable, Coroutine
 from typing import Annotated, Any
@@ -30,7 +29,7 @@ from tanji.accounts.policy import Actor, Right, ensure
 from tanji.accounts.service import AuthenticationFailed
 from tanji.core.errors import InvalidInput, NotFound, TanjiError
 from tanji.core.i18n import _
-from tanji.db.base import utcnow
+from tanji.db.base import as_utc, utcnow
 from tanji.exchange.pact import events as pact_events
 from tanji.exchange.pact import service as pact
 from tanji.exchange.pact.odata import ODataError, parse_filter
@@ -83,10 +82,6 @@ router = APIRouter(tags=["pact"], route_class=PactRoute)
 MAX_SCAN = 100_000  # footprints a v2 $filter is applied to, before paging
 
 
-def _aware(moment: dt.datetime) -> dt.datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)  # SQLite drops the zone
-
-
 def pact_actor(request: Request, session: SessionDep) -> Actor:
     """The API client calling, from its bearer token (cookies are not accepted)."""
     token = bearer_token(request)
@@ -95,7 +90,7 @@ def pact_actor(request: Request, session: SessionDep) -> Actor:
     row = session.scalar(
         select(AccessToken).where(AccessToken.token_hash == accounts.digest(token))
     )
-    if row is not None and _aware(row.expires_at) <= utcnow():
+    if row is not None and as_utc(row.expires_at) <= utcnow():
         raise PactError(401, "TokenExpired", _("The access token has expired."))
     actor = accounts.actor_for_token(session, token)
     ensure(actor, Right.FACTOR_READ)

@@ -13,11 +13,13 @@ from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
 from tanji.core.errors import NotFound
-from tanji.core.i18n import in_language
+from tanji.core.i18n import _, in_language
+from tanji.db.base import as_utc
 from tanji.exchange.pact import disclosure
+from tanji.labels.registry import status_name
 from tanji.web.api.factors import NO_NUL
 from tanji.web.deps import SessionDep
-from tanji.web.pages.exchange import EVENT_NAMES, LEVEL_NAMES, _name
+from tanji.web.pages.exchange import EVENT_NAMES, LEVEL_NAMES
 from tanji.web.pages.registry import BOUNDARY_NAMES, label
 from tanji.web.rendering import page
 from tanji.web.templating import rule_names
@@ -34,10 +36,11 @@ def _helpers() -> dict[str, Any]:
         "active": "disclosures",
         "local": in_language,
         "label": label,
+        "certificate_status": status_name,
         "BOUNDARY_NAMES": BOUNDARY_NAMES,
         "rule_names": rule_names(),
-        "event_name": lambda v: _name(EVENT_NAMES, v),
-        "level_name": lambda v: _name(LEVEL_NAMES, v),
+        "event_name": lambda v: label(EVENT_NAMES, v),
+        "level_name": lambda v: label(LEVEL_NAMES, v),
     }
 
 
@@ -80,7 +83,7 @@ def feed(request: Request, session: SessionDep) -> Response:
                     + (f": {event.reason}" if event.reason else "")
                     + ")"
                 ),
-                "date_published": disclosure._aware(event.at).isoformat(),
+                "date_published": as_utc(event.at).isoformat(),
                 "_tanji": {
                     "action": event.action,
                     "before": event.before,
@@ -92,7 +95,7 @@ def feed(request: Request, session: SessionDep) -> Response:
         )
     body = {
         "version": "https://jsonfeed.org/version/1.1",
-        "title": "Tanji public carbon footprint disclosures",
+        "title": _("Tanji public carbon footprint disclosures"),
         "home_page_url": f"{base}/disclosures",
         "feed_url": f"{base}/disclosures/feed.json",
         "language": "zh-CN",
@@ -124,7 +127,7 @@ def product_json(session: SessionDep, org_slug: OrgSlug, product_code: ProductCo
                     "before": e.before,
                     "after": e.after,
                     "reason": e.reason,
-                    "at": disclosure._aware(e.at).isoformat(),
+                    "at": as_utc(e.at).isoformat(),
                 }
                 for e in found.events
             ],

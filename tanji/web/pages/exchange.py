@@ -31,6 +31,7 @@ from tanji.footprints import studies
 from tanji.footprints.models import Calculation, Product, Study
 from tanji.web.api.pact import platform_address
 from tanji.web.deps import CsrfChecked, SessionDep, require
+from tanji.web.pages.registry import label
 from tanji.web.rendering import page
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
@@ -74,6 +75,19 @@ REQUEST_STATUS_NAMES = {
     RequestStatus.DECLINED: N_("declined"),
     RequestStatus.CANCELLED: N_("cancelled"),
 }
+ORIGIN_NAMES = {
+    "platform": N_("shared on the platform"),
+    "upload": N_("uploaded file"),
+    "request": N_("answer to a request"),
+    "partner": N_("from a partner system"),
+}
+JOB_NAMES = {
+    "event": N_("event"),
+    "fetch": N_("fetch footprints"),
+    "pending": N_("waiting"),
+    "done": N_("done"),
+    "abandoned": N_("given up"),
+}
 REQUEST_TONES = {"open": "warn", "fulfilled": "ok", "declined": "bad", "cancelled": "muted"}
 DONE = {
     "published": N_("The footprint was published."),
@@ -89,18 +103,16 @@ DONE = {
 }
 
 
-def _name(names: Mapping[str, str], value: str) -> str:
-    return gettext(names[value]) if value in names else value
-
-
 def _helpers() -> dict[str, Any]:
     return {
         "local": in_language,
-        "level_name": lambda v: _name(LEVEL_NAMES, v),
-        "level_help": lambda v: _name(LEVEL_HELP, v),
-        "event_name": lambda v: _name(EVENT_NAMES, v),
-        "request_status": lambda v: _name(REQUEST_STATUS_NAMES, v),
-        "request_action": lambda v: _name(requests.ACTION_NAMES, v),
+        "level_name": lambda v: label(LEVEL_NAMES, v),
+        "level_help": lambda v: label(LEVEL_HELP, v),
+        "event_name": lambda v: label(EVENT_NAMES, v),
+        "request_status": lambda v: label(REQUEST_STATUS_NAMES, v),
+        "request_action": lambda v: label(requests.ACTION_NAMES, v),
+        "origin_name": lambda v: label(ORIGIN_NAMES, v),
+        "job_name": lambda v: label(JOB_NAMES, v),
         "REQUEST_TONES": REQUEST_TONES,
         "LEVELS": Visibility.ALL,
     }
